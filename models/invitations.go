@@ -1,0 +1,287 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Lifetimes of the links people are handed.
+const (
+	InvitationTTL = 7 * 24 * time.Hour
+	SetupTTL      = 24 * time.Hour
+)
+
+// Invitation is a single-use link that lets a person choose a password.
+type Invitation struct {
+	ID        int64      `gorm:"column:id;primaryKey"`
+	TokenHash string     `gorm:"column:token_hash"`
+	Purpose   string     `gorm:"column:purpose"` // invite | setup
+	UserID    *int64     `gorm:"column:user_id"`
+	InvitedBy *int64     `gorm:"column:invited_by"`
+	ExpiresAt time.Time  `gorm:"column:expires_at"`
+	UsedAt    *time.Time `gorm:"column:used_at"`
+	CreatedAt time.Time  `gorm:"column:created_at"`
+}
+
+// TableName tells GORM where invitations live.
+func (Invitation) TableName() string { return "invitations" }
+
+// InviteRequest is what a moderator fills in to invite someone.
+type InviteRequest struct {
+	Email          string
+	Name           string
+	OrganizationID int64
+	Role           string
+}
+
+// Invite creates an invited account and its link. Inviting an address that
+// is still only invited issues a fresh link and revokes the old ones.
+func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*Invitation, string, error) {
+	req.Email = NormalizeEmail(req.Email)
+	req.Name = strings.TrimSpace(req.Name)
+	fe := FieldErrors{}
+	if msg := ValidateEmail(req.Email); msg != "" {
+		fe.Add("email", msg)
+	}
+	if msg := ValidateName(req.Name); msg != "" {
+		fe.Add("name", msg)
+	}
+	if !ValidRole(req.Role) {
+		fe.Add("role", "Unknown role; choose member, reviewer, moderator or admin.")
+	}
+	var org *Organization
+	if req.OrganizationID == 0 {
+		if req.Role != RoleAdmin {
+			fe.Add("organization_id", "Choose an organisation.")
+		}
+	} else if o, err := s.OrganizationByID(ctx, req.OrganizationID); err != nil {
+		fe.Add("organization_id", "Unknown organisation.")
+	} else {
+		org = o
+	}
+	if _, bad := fe["role"]; !bad {
+		if _, bad := fe["organization_id"]; !bad {
+			if msg := roleFitsOrganization(req.Role, org); msg != "" {
+				fe.Add("role", msg)
+			}
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, "", err
+	}
+	if !Can(actor, ActInvite, req) {
+		return nil, "", Errorf(EForbidden, "You are not allowed to invite someone with this role.")
+	}
+	raw := NewToken()
+	var inv *Invitation
+	err := s.Write(ctx, func(tx *Tx) error {
+		now := s.Now()
+		var u User
+		err := tx.Where("email = ?", req.Email).First(&u).Error
+		switch {
+		case err == nil && u.Status != StatusInvited:
+			return &Error{Kind: EConflict, Code: "email_taken", Message: "An account with this email already exists.",
+				Fields: map[string]string{"email": "An account with this email already exists."}}
+		case err == nil:
+			if err := tx.Model(&u).Updates(map[string]any{"name": req.Name, "organization_id": orgIDPtr(org), "role": req.Role, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&Invitation{}).Where("user_id = ? AND used_at IS NULL", u.ID).Update("used_at", now).Error; err != nil {
+				return err
+			}
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			u = User{Email: req.Email, Name: req.Name, OrganizationID: orgIDPtr(org), Role: req.Role, Status: StatusInvited,
+				Locale: "fr", CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&u).Error; err != nil {
+				if IsUniqueViolation(err) {
+					return CodedError(EConflict, "email_taken", "An account with this email already exists.")
+				}
+				return err
+			}
+		default:
+			return err
+		}
+		uid, by := u.ID, actor.ID
+		inv = &Invitation{TokenHash: HashToken(raw), Purpose: "invite", UserID: &uid, InvitedBy: &by, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now}
+		if err := tx.Create(inv).Error; err != nil {
+			return err
+		}
+		_, err = tx.Emit(UserTopic(u.ID), "user.invited", actor, 0, u.ID,
+			map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "organization_id": u.OrganizationID, "invitation_id": inv.ID})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return inv, raw, nil
+}
+
+func orgIDPtr(o *Organization) *int64 {
+	if o == nil {
+		return nil
+	}
+	id := o.ID
+	return &id
+}
+
+// Invitation finds a usable link by its raw token and the invited user.
+func (s *Store) Invitation(ctx context.Context, raw string) (*Invitation, *User, error) {
+	var inv Invitation
+	if err := s.Read(ctx).Where("token_hash = ?", HashToken(raw)).First(&inv).Error; err != nil {
+		return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+	}
+	if inv.UsedAt != nil {
+		return nil, nil, CodedError(EConflict, "invitation_used", "This invitation link has already been used.")
+	}
+	if s.Now().After(inv.ExpiresAt) {
+		return nil, nil, CodedError(EConflict, "invitation_expired", "This invitation link has expired; ask a moderator for a new one.")
+	}
+	var u *User
+	if inv.UserID != nil {
+		var err error
+		if u, err = s.UserByID(ctx, *inv.UserID); err != nil {
+			return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+		}
+	}
+	return &inv, u, nil
+}
+
+// AcceptInvitation sets the invited person's password and activates them.
+// The link is spent in the same transaction, so it works once even when two
+// requests race.
+func (s *Store) AcceptInvitation(ctx context.Context, raw, password string) (*User, error) {
+	inv, u, err := s.Invitation(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Purpose != "invite" || u == nil {
+		return nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+	}
+	if msg := ValidatePassword(password, u.Email, u.Name); msg != "" {
+		return nil, (FieldErrors{"password": msg}).Err()
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		res := tx.Model(&Invitation{}).Where("id = ? AND used_at IS NULL", inv.ID).Update("used_at", s.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return CodedError(EConflict, "invitation_used", "This invitation link has already been used.")
+		}
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{
+			"password_hash": hash, "status": StatusActive, "updated_at": s.Now()}).Error; err != nil {
+			return err
+		}
+		if err := tx.First(u, u.ID).Error; err != nil {
+			return err
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.activated", u, 0, u.ID, map[string]any{"user_id": u.ID})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// EnsureAdmin creates the first admin from configuration when there is none.
+func (s *Store) EnsureAdmin(ctx context.Context, email, password string) (*User, bool, error) {
+	if has, err := s.HasAdmin(ctx); err != nil || has {
+		return nil, false, err
+	}
+	email = NormalizeEmail(email)
+	fe := FieldErrors{}
+	if msg := ValidateEmail(email); msg != "" {
+		fe.Add("PACTE_ADMIN_EMAIL", msg)
+	}
+	if msg := ValidatePassword(password, email); msg != "" {
+		fe.Add("PACTE_ADMIN_PASSWORD", msg)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, false, err
+	}
+	u, err := s.createAdmin(ctx, email, "Administrateur", password)
+	return u, err == nil, err
+}
+
+func (s *Store) createAdmin(ctx context.Context, email, name, password string) (*User, error) {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	u := &User{Email: email, Name: name, Role: RoleAdmin, Status: StatusActive, PasswordHash: hash, Locale: "fr", CreatedAt: now, UpdatedAt: now}
+	err = s.Write(ctx, func(tx *Tx) error {
+		var existing User
+		if err := tx.Where("email = ?", email).First(&existing).Error; err == nil {
+			return CodedError(EConflict, "email_taken", "An account with this email already exists.")
+		}
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.created", nil, 0, u.ID, map[string]any{"user_id": u.ID, "role": RoleAdmin, "via": "setup"})
+		return err
+	})
+	return u, err
+}
+
+// NewSetupLink revokes earlier set-up links and returns a fresh one-time
+// token that lets the first person choose the admin account.
+func (s *Store) NewSetupLink(ctx context.Context) (string, error) {
+	raw := NewToken()
+	err := s.Write(ctx, func(tx *Tx) error {
+		now := s.Now()
+		if err := tx.Model(&Invitation{}).Where("purpose = 'setup' AND used_at IS NULL").Update("used_at", now).Error; err != nil {
+			return err
+		}
+		return tx.Create(&Invitation{TokenHash: HashToken(raw), Purpose: "setup", ExpiresAt: now.Add(SetupTTL), CreatedAt: now}).Error
+	})
+	return raw, err
+}
+
+// CompleteSetup creates the first admin through a set-up link.
+func (s *Store) CompleteSetup(ctx context.Context, raw, email, name, password string) (*User, error) {
+	inv, _, err := s.Invitation(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Purpose != "setup" {
+		return nil, CodedError(ENotFound, "invitation_not_found", "This set-up link is not valid.")
+	}
+	if has, err := s.HasAdmin(ctx); err != nil {
+		return nil, err
+	} else if has {
+		return nil, CodedError(EConflict, "invitation_used", "An administrator already exists.")
+	}
+	email = NormalizeEmail(email)
+	name = strings.TrimSpace(name)
+	fe := FieldErrors{}
+	if msg := ValidateEmail(email); msg != "" {
+		fe.Add("email", msg)
+	}
+	if msg := ValidateName(name); msg != "" {
+		fe.Add("name", msg)
+	}
+	if msg := ValidatePassword(password, email, name); msg != "" {
+		fe.Add("password", msg)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	res := s.db.WithContext(ctx).Model(&Invitation{}).Where("id = ? AND used_at IS NULL", inv.ID).Update("used_at", s.Now())
+	if res.Error != nil {
+		return nil, dbError(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, CodedError(EConflict, "invitation_used", "This set-up link has already been used.")
+	}
+	return s.createAdmin(ctx, email, name, password)
+}

@@ -1,0 +1,105 @@
+package models
+
+import "log/slog"
+
+// Action names something a person may try to do. Every permission decision
+// goes through Can; an action without a rule is denied.
+type Action string
+
+// Account actions.
+const (
+	ActInvite        Action = "user.invite"      // obj: InviteRequest
+	ActListUsers     Action = "user.list"        // obj: nil
+	ActViewUser      Action = "user.view"        // obj: *User
+	ActViewUserEmail Action = "user.view_email"  // obj: *User
+	ActUpdateUser    Action = "user.update"      // obj: UserUpdate
+	ActViewAudit     Action = "audit.view"       // obj: nil
+	ActManageTokens  Action = "token.manage"     // obj: nil
+	ActEditProfile   Action = "profile.edit"     // obj: nil
+	ActModerate      Action = "comment.moderate" // obj: nil
+)
+
+// UserUpdate is the object of ActUpdateUser: who is changed, and how.
+type UserUpdate struct {
+	Target *User
+	Change UserChange
+}
+
+// rule decides one action for an active actor (never nil).
+type rule func(actor *User, obj any) bool
+
+var rules = map[Action]rule{}
+
+// allow registers the rule of an action; each policy file registers its own.
+func allow(a Action, r rule) {
+	if _, dup := rules[a]; dup {
+		panic("policy: two rules for " + string(a))
+	}
+	rules[a] = r
+}
+
+// Can is the one place where permissions are decided. Anonymous, invited and
+// suspended people may do nothing here; visibility for them is decided by
+// the rules that accept a nil actor explicitly (see CanAnonymous).
+func Can(actor *User, a Action, obj any) (ok bool) {
+	defer func() {
+		// An error in a rule denies.
+		if r := recover(); r != nil {
+			slog.Error("policy rule panicked", "action", a, "panic", r)
+			ok = false
+		}
+	}()
+	r, found := rules[a]
+	if !found || !actor.Active() {
+		return false
+	}
+	return r(actor, obj)
+}
+
+// isStaff: moderators and admins manage accounts.
+func isStaff(u *User) bool { return u.Role == RoleModerator || u.Role == RoleAdmin }
+
+func init() {
+	allow(ActInvite, func(u *User, obj any) bool {
+		req, ok := obj.(InviteRequest)
+		if !ok || !isStaff(u) {
+			return false
+		}
+		if u.Role == RoleAdmin {
+			return true
+		}
+		return req.Role == RoleMember || req.Role == RoleReviewer
+	})
+	allow(ActListUsers, func(u *User, _ any) bool { return isStaff(u) })
+	allow(ActViewUser, func(u *User, obj any) bool {
+		t, ok := obj.(*User)
+		return ok && t != nil && (isStaff(u) || t.ID == u.ID)
+	})
+	allow(ActViewUserEmail, func(u *User, obj any) bool {
+		t, ok := obj.(*User)
+		return ok && t != nil && (isStaff(u) || t.ID == u.ID)
+	})
+	allow(ActUpdateUser, func(u *User, obj any) bool {
+		up, ok := obj.(UserUpdate)
+		if !ok || up.Target == nil || !isStaff(u) || up.Target.ID == u.ID {
+			return false // nobody suspends or re-roles themselves
+		}
+		if u.Role == RoleAdmin {
+			return true
+		}
+		// A moderator cannot grant admin or moderator, nor change an admin.
+		if up.Target.Role == RoleAdmin {
+			return false
+		}
+		if r := up.Change.Role; r != nil && (*r == RoleAdmin || *r == RoleModerator) {
+			return false
+		}
+		return true
+	})
+	allow(ActViewAudit, func(u *User, _ any) bool {
+		return u.Role == RoleReviewer || isStaff(u)
+	})
+	allow(ActManageTokens, func(u *User, _ any) bool { return true })
+	allow(ActEditProfile, func(u *User, _ any) bool { return true })
+	allow(ActModerate, func(u *User, _ any) bool { return isStaff(u) })
+}

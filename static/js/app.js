@@ -1,0 +1,1 @@
+import"./chunks/chunk-MD7CSJ2D.js";

@@ -1,0 +1,302 @@
+// page-updates.js — keeps server-rendered pages current from live events.
+//
+// Templates opt in with data attributes; nothing here knows a page's
+// layout. Three techniques, from most to least surgical:
+//
+// 1. New comments are built on the spot from <template data-comment-template>
+//    (cheap, and keeps what the reader is typing in a reply box).
+// 2. Everything else re-fetches the page (Accept: text/html) and swaps
+//    the named [data-live-region] elements for their fresh versions. The
+//    server stays the only place that knows how a measure is rendered and
+//    who may see which button; coalesced, so a burst costs one request.
+// 3. Presence avatars and the notification counter are drawn from the
+//    message itself.
+
+import { onMessage, subscribe } from "./live.js";
+import { colourIndex, debounce, formatTime, initials, label } from "./util.js";
+
+/**
+ * Which [data-live-region] names each event refreshes on a measure page.
+ * A region may add events of its own with data-refresh-on="a.b c.d".
+ */
+export const REGIONS_FOR_EVENT = {
+  "measure.updated": ["header", "meta", "body", "history"],
+  "measure.revision_saved": ["header", "meta", "body", "history"],
+  "measure.status_changed": ["header", "status", "meta", "actions", "reviews", "history"],
+  "review.created": ["reviews", "status", "actions", "history"],
+  "editor.added": ["editors", "actions"],
+  "editor.removed": ["editors", "actions"],
+  "cosponsor.added": ["cosponsors", "meta", "actions"],
+  "cosponsor.removed": ["cosponsors", "meta", "actions"],
+  "comment.updated": ["comments"],
+  "comment.hidden": ["comments"],
+  "comment.restored": ["comments"],
+  "comment.deleted": ["comments"],
+};
+
+const REFRESH_DELAY = 300;
+
+/** start wires the handlers; app.js calls it once. */
+export function start() {
+  onMessage("event", onEvent);
+  onMessage("presence", renderPresence);
+  initNotifications();
+}
+
+function body() {
+  return document.body;
+}
+
+function measureTopic() {
+  const id = body().dataset.measureId;
+  return id ? `measure:${id}` : null;
+}
+
+function onEvent(msg) {
+  const name = String(msg.event || "");
+  const me = body().dataset.userId;
+  if (me && msg.topic === `user:${me}`) bumpNotifications(msg);
+
+  if (body().dataset.page === "measures" && msg.topic === "measures" && name.startsWith("measure.")) {
+    queueRefresh(["measure-list"]);
+    return;
+  }
+  if (msg.topic !== measureTopic()) return;
+  if (name === "comment.created" && insertComment(msg.data?.comment)) return;
+
+  const names = new Set(REGIONS_FOR_EVENT[name] || []);
+  if (name === "comment.created") names.add("comments"); // the template path could not place it
+  for (const el of document.querySelectorAll("[data-live-region][data-refresh-on]")) {
+    if (el.dataset.refreshOn.split(/\s+/).includes(name)) names.add(el.dataset.liveRegion);
+  }
+  if (names.size) queueRefresh([...names]);
+}
+
+// --- 1. comments from the template -------------------------------------
+
+/**
+ * insertComment places a new comment by cloning <template
+ * data-comment-template>. It returns false when the page can't place it
+ * itself (no template, or the parent is not on the page), and the caller
+ * refreshes the comments region instead.
+ */
+function insertComment(c) {
+  if (!c || c.id == null) return true;
+  if (document.querySelector(`[data-comment-id="${CSS.escape(String(c.id))}"]`)) return true;
+  const tpl = document.querySelector("template[data-comment-template]");
+  const list =
+    c.parent_id != null
+      ? document.querySelector(`[data-replies-for="${CSS.escape(String(c.parent_id))}"]`)
+      : document.querySelector("[data-comments]");
+  if (!tpl || !list) return !document.querySelector('[data-live-region="comments"]');
+
+  const frag = tpl.content.cloneNode(true);
+  const root = frag.firstElementChild;
+  if (!root) return false;
+  root.dataset.commentId = String(c.id);
+  if (root.hasAttribute("id")) root.id = `comment-${c.id}`;
+  for (const el of frag.querySelectorAll('[data-field="author"]')) el.textContent = c.author?.name || "";
+  for (const el of frag.querySelectorAll('[data-field="body"]')) el.innerHTML = c.body_html || ""; // sanitised by the server
+  for (const el of frag.querySelectorAll('[data-field="time"]')) {
+    if (el.tagName === "TIME") el.setAttribute("datetime", c.created_at || "");
+    el.textContent = formatTime(c.created_at);
+  }
+  for (const el of frag.querySelectorAll('[data-field="permalink"]')) el.setAttribute("href", `#comment-${c.id}`);
+  for (const el of frag.querySelectorAll("[data-replies-for]")) el.dataset.repliesFor = String(c.id);
+  for (const el of frag.querySelectorAll('input[name="parent_id"]')) el.value = String(c.id);
+  list.append(frag);
+
+  for (const el of document.querySelectorAll("[data-comments-empty]")) el.hidden = true;
+  for (const el of document.querySelectorAll("[data-comment-count]")) {
+    const n = Number(el.textContent.trim());
+    if (Number.isInteger(n)) el.textContent = String(n + 1);
+  }
+  document.dispatchEvent(new CustomEvent("pacte:updated", { detail: { comment: c.id } }));
+  return true;
+}
+
+// --- 2. refetch and replace regions --------------------------------------
+
+const pendingRegions = new Set();
+let refreshing = false;
+let refreshAgain = false;
+
+const refreshSoon = debounce(runRefresh, REFRESH_DELAY);
+
+function queueRefresh(names) {
+  for (const n of names) pendingRegions.add(n);
+  refreshSoon();
+}
+
+async function runRefresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  const names = [...pendingRegions].filter((n) =>
+    document.querySelector(`[data-live-region="${CSS.escape(n)}"]`),
+  );
+  pendingRegions.clear();
+  if (!names.length) return;
+  refreshing = true;
+  try {
+    const res = await fetch(location.href, {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    // A 404 or a redirect to the sign-in page: the reader lost access or
+    // the session ended; leave the page alone rather than blank it.
+    if (!res.ok || res.redirected) return;
+    const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
+    for (const n of names) replaceRegion(n, fresh);
+    document.dispatchEvent(new CustomEvent("pacte:updated", { detail: { regions: names } }));
+  } catch {
+    // Offline: the reconnect replays the events and this runs again.
+  } finally {
+    refreshing = false;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshSoon();
+    }
+  }
+}
+
+function replaceRegion(name, fresh) {
+  const sel = `[data-live-region="${CSS.escape(name)}"]`;
+  const olds = [...document.querySelectorAll(sel)];
+  const news = [...fresh.querySelectorAll(sel)];
+  olds.forEach((old, i) => {
+    const next = news[i];
+    if (!next) {
+      // The server no longer renders it (e.g. the actions someone lost the
+      // right to take): empty it but keep the slot for later updates.
+      old.replaceChildren();
+      return;
+    }
+    const imported = document.importNode(next, true);
+    keepUserState(old, imported);
+    old.replaceWith(imported);
+  });
+}
+
+/**
+ * keepUserState carries what the reader was doing in the old region over
+ * to the new one: unsent text in form fields, open <details>, and focus.
+ * Fields are matched by their form's action and their name.
+ */
+function keepUserState(from, to) {
+  const key = (el) => `${el.form?.getAttribute("action") || ""}|${el.name}`;
+  const fresh = new Map();
+  for (const el of to.querySelectorAll("textarea[name], input[name]")) fresh.set(key(el), el);
+  const active = document.activeElement;
+  for (const el of from.querySelectorAll("textarea[name], input[name]")) {
+    const target = fresh.get(key(el));
+    if (!target || el.type === "hidden" || el.type === "file") continue;
+    if (el.type === "checkbox" || el.type === "radio") {
+      if (el.checked !== el.defaultChecked) target.checked = el.checked;
+    } else if (el.value !== el.defaultValue) {
+      target.value = el.value;
+    }
+    if (el === active) queueMicrotask(() => target.focus());
+  }
+  for (const d of from.querySelectorAll("details[id][open]")) {
+    to.querySelector(`details[id="${CSS.escape(d.id)}"]`)?.setAttribute("open", "");
+  }
+}
+
+// --- 3. presence and notifications ---------------------------------------
+
+/**
+ * renderPresence draws [data-presence] (optionally with
+ * data-presence-topic; default measure:<data-measure-id>) as a list of
+ * initials in coloured circles. Labels: data-label-editing,
+ * data-label-viewing on the [data-presence] element.
+ */
+function renderPresence(msg) {
+  const me = body().dataset.userId;
+  for (const box of document.querySelectorAll("[data-presence]")) {
+    const topic = box.dataset.presenceTopic || measureTopic();
+    if (msg.topic !== topic) continue;
+    const list = document.createElement("ul");
+    list.className = "presence-list";
+    const seen = new Set();
+    for (const u of msg.users || []) {
+      // One person in two tabs is one avatar; editing wins over viewing.
+      if (seen.has(u.id)) {
+        if (u.state === "editing") list.querySelector(`[data-user-id="${CSS.escape(String(u.id))}"]`)?.setAttribute("data-state", "editing");
+        continue;
+      }
+      seen.add(u.id);
+      const li = document.createElement("li");
+      li.className = `presence-avatar pacte-colour-${colourIndex(u.id)}`;
+      li.dataset.userId = String(u.id);
+      li.dataset.state = u.state || "viewing";
+      if (me && String(u.id) === me) li.dataset.self = "";
+      const stateText = label(box, u.state === "editing" ? "editing" : "viewing");
+      li.title = `${u.name} — ${stateText}`;
+      li.setAttribute("aria-label", li.title);
+      const circle = document.createElement("span");
+      circle.className = "presence-initials";
+      circle.setAttribute("aria-hidden", "true");
+      circle.textContent = initials(u.name);
+      const marker = document.createElement("span");
+      marker.className = "presence-marker";
+      marker.setAttribute("aria-hidden", "true");
+      li.append(circle, marker);
+      list.append(li);
+    }
+    box.dataset.count = String(seen.size);
+    box.replaceChildren(list);
+  }
+}
+
+const NOTIFY_KEY = "pacte:notifications";
+
+function initNotifications() {
+  let count = Number(storageGet(NOTIFY_KEY)) || 0;
+  const els = document.querySelectorAll("[data-notification-count]");
+  for (const el of els) count = Math.max(count, Number(el.textContent.trim()) || 0);
+  for (const el of els) paintCount(el, count);
+  if (els.length) storageSet(NOTIFY_KEY, String(count));
+  document.addEventListener("click", (e) => {
+    const el = e.target.closest?.("[data-notification-count]");
+    if (!el) return;
+    storageSet(NOTIFY_KEY, "0");
+    for (const c of document.querySelectorAll("[data-notification-count]")) paintCount(c, 0);
+  });
+  const me = body().dataset.userId;
+  if (me && document.querySelector("[data-notification-count]")) subscribe(`user:${me}`);
+}
+
+function bumpNotifications(msg) {
+  const me = body().dataset.userId;
+  if (msg.actor && String(msg.actor.id) === me) return; // your own doings are not news
+  const n = (Number(storageGet(NOTIFY_KEY)) || 0) + 1;
+  storageSet(NOTIFY_KEY, String(n));
+  for (const el of document.querySelectorAll("[data-notification-count]")) {
+    paintCount(el, n);
+  }
+}
+
+// sessionStorage throws when the browser disables it; the counter then
+// simply lives as long as the page.
+function storageGet(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function storageSet(key, value) {
+  try {
+    sessionStorage.setItem(key, value);
+  } catch {}
+}
+
+function paintCount(el, n) {
+  el.dataset.count = String(n);
+  el.textContent = String(n);
+  el.hidden = n === 0 && el.hasAttribute("data-hide-zero");
+}
