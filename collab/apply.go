@@ -27,8 +27,8 @@ func (cs ChangeSet) Apply(doc Doc) (Doc, error) {
 
 // check verifies that the changes fit doc: the lengths add up, no change
 // starts or ends inside a surrogate pair, and inserted text is valid.
-// Boundaries between two kept runs move nothing, so they are allowed
-// anywhere.
+// Boundaries of kept runs and of no-op runs ([0]) move nothing, so they
+// are allowed anywhere.
 func (cs ChangeSet) check(doc Doc) error {
 	if n := cs.Length(); n != doc.Len() {
 		return fmt.Errorf("%w: changes cover %d units, document has %d", ErrLengthMismatch, n, doc.Len())
@@ -36,7 +36,7 @@ func (cs ChangeSet) check(doc Doc) error {
 	pos := 0
 	for i, s := range cs.sections {
 		end := pos + s.old
-		if !s.keep {
+		if !s.keep && (s.old > 0 || len(s.text) > 0) {
 			if splitsPair(doc.units, pos) {
 				return fmt.Errorf("%w: change %d starts at %d", ErrSplitSurrogate, i, pos)
 			}

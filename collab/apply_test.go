@@ -137,9 +137,11 @@ func TestApply_SplitSurrogateRefused(t *testing.T) {
 }
 
 func TestApply_KeepBoundaryInsidePairAllowed(t *testing.T) {
-	// Two kept runs meeting inside a pair move nothing, so no harm done.
-	if got := mustApply(t, "👍", `[1,1]`); got != "👍" {
-		t.Errorf("got %q", got)
+	// Kept runs and no-op runs meeting inside a pair move nothing.
+	for _, changes := range []string{`[1,1]`, `[1,[0],1]`, `[1,[0,""],1]`} {
+		if got := mustApply(t, "👍", changes); got != "👍" {
+			t.Errorf("%s: got %q", changes, got)
+		}
 	}
 }
 

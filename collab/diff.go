@@ -1,6 +1,6 @@
 package collab
 
-// FromDiff returns a ChangeSet turning old into new, for edits made by
+// FromDiff returns a ChangeSet turning oldText into newText, for edits made by
 // the server itself (for example a save through the REST API while
 // others co-edit): it is broadcast to editors like any client update.
 //
@@ -10,8 +10,8 @@ package collab
 // never starts or ends inside a surrogate pair, so the change is accepted
 // by Apply on NewDoc(old) and by CodeMirror. When old equals new the
 // result is empty (just keeps the document).
-func FromDiff(old, new string) ChangeSet {
-	a, b := encode(old), encode(new)
+func FromDiff(oldText, newText string) ChangeSet {
+	a, b := encode(oldText), encode(newText)
 	prefix := 0
 	for prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
 		prefix++

@@ -341,3 +341,11 @@ func (s *Store) PersonalData(ctx context.Context, u *User) (map[string]any, erro
 		"events":      evs,
 	}, nil
 }
+
+// EventsAbout lists the latest events whose subject is a person, newest
+// first: the account's history on the moderation page.
+func (s *Store) EventsAbout(ctx context.Context, userID int64, limit int) ([]Event, error) {
+	var out []Event
+	err := s.Read(ctx).Where("subject_user_id = ?", userID).Order("id DESC").Limit(limit).Find(&out).Error
+	return out, dbError(err)
+}

@@ -22,18 +22,26 @@
 import "./app.js";
 import * as live from "./live.js";
 import { CollabSession } from "./collab-session.js";
+import { adoptEditorStyles } from "./csp-styles.js";
 import { keepRemoteCursors, pruneStale, remoteCursors, setRemoteCursor } from "./remote-cursors.js";
 import { csrfToken, debounce, label, throttle } from "./util.js";
 
-import { Compartment, EditorState, Transaction } from "@codemirror/state";
+import { Compartment, EditorState, Prec, Transaction } from "@codemirror/state";
 import { EditorView, drawSelection, keymap } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { markdown, markdownLanguage } from "@codemirror/lang-markdown";
+import { LanguageSupport, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { markdownKeymap, markdownLanguage, pasteURLAsLink } from "@codemirror/lang-markdown";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { collab, getSyncedVersion } from "@codemirror/collab";
 
 const PREVIEW_DELAY = 400;
+
+// Markdown (GFM) without markdown()'s HTML, CSS and JavaScript parsers for
+// embedded HTML and fenced code: they would triple the bundle to colour
+// text that the preview pane shows rendered anyway.
+function markdownSupport() {
+  return new LanguageSupport(markdownLanguage, [Prec.high(keymap.of(markdownKeymap)), pasteURLAsLink]);
+}
 const CURSOR_EVERY = 100;
 
 function newClientID() {
@@ -53,6 +61,9 @@ function mount(form) {
   const clientID = newClientID();
   const topic = `measure:${measure}`;
   const rtl = document.documentElement.dir === "rtl";
+  // With <meta name="csp-nonce"> (and that nonce in style-src) CodeMirror's
+  // own <style> element is allowed; without it csp-styles.js steps in.
+  const nonce = document.querySelector('meta[name="csp-nonce"]')?.content;
   const editable = new Compartment();
   const saveEls = () => document.querySelectorAll("[data-save-state]");
   let haveDoc = false;
@@ -108,7 +119,7 @@ function mount(form) {
       history(),
       drawSelection(),
       EditorView.lineWrapping,
-      markdown({ base: markdownLanguage }),
+      markdownSupport(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       highlightSelectionMatches(),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap]),
@@ -120,6 +131,7 @@ function mount(form) {
         ...(rtl ? { dir: "auto" } : {}),
       }),
       rtl ? EditorView.perLineTextDirection.of(true) : [],
+      nonce ? EditorView.cspNonce.of(nonce) : [],
       EditorView.updateListener.of(onUpdate),
     ];
   }
@@ -135,6 +147,7 @@ function mount(form) {
     parent: host,
     state: EditorState.create({ doc: textarea.value, extensions: extensions(0) }),
   });
+  adoptEditorStyles();
   textarea.labels?.forEach((l) => l.addEventListener("click", () => view.focus()));
 
   session = new CollabSession({

@@ -53,7 +53,15 @@ const cursorField = StateField.define({
     if (tr.docChanged && cursors.size) {
       next = new Map();
       for (const [id, c] of cursors) {
-        next.set(id, { ...c, anchor: tr.changes.mapPos(c.anchor), head: tr.changes.mapPos(c.head) });
+        // Text typed at the edge of someone's selection stays outside it;
+        // at their caret, it goes after it.
+        const forward = c.head >= c.anchor;
+        const empty = c.head === c.anchor;
+        next.set(id, {
+          ...c,
+          anchor: tr.changes.mapPos(c.anchor, empty ? -1 : forward ? 1 : -1),
+          head: tr.changes.mapPos(c.head, empty ? -1 : forward ? -1 : 1),
+        });
       }
     }
     for (const e of tr.effects) {

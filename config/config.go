@@ -1,0 +1,105 @@
+// Package config reads Pacte's settings from flags, falling back to
+// environment variables, then to defaults that work on a laptop.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"pacte/models"
+)
+
+// Config is every setting the binary reads.
+type Config struct {
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	BaseURL        string
+	TrustedProxies []string
+	LogLevel       string
+	LogFormat      string
+	BodyLimit      string
+	Demo           bool
+	AdminEmail     string
+	AdminPassword  string
+	ShutdownGrace  time.Duration
+}
+
+// Env lists the environment variables Config reads; the deployment test
+// checks docker-compose.yml against it.
+var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
+	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD"}
+
+// Load parses args (without the program name) with getenv as the fallback.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var proxies string
+	fs := flag.NewFlagSet("pacte", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("PACTE_DATA_DIR", "./data"), "folder for the SQLite file (PACTE_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", env("PACTE_BASE_URL", ""), "public address, e.g. https://pacte.example.ma (PACTE_BASE_URL)")
+	fs.StringVar(&proxies, "trusted-proxies", env("PACTE_TRUSTED_PROXIES", ""), "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted (PACTE_TRUSTED_PROXIES)")
+	fs.StringVar(&c.LogLevel, "log-level", env("PACTE_LOG_LEVEL", "info"), "debug, info, warn or error (PACTE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("PACTE_LOG_FORMAT", "text"), "text or json (PACTE_LOG_FORMAT)")
+	fs.StringVar(&c.BodyLimit, "body-limit", env("PACTE_BODY_LIMIT", "2M"), "largest request body (PACTE_BODY_LIMIT)")
+	demoDefault := env("PACTE_DEMO", "") == "1" || env("PACTE_DEMO", "") == "true"
+	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed demonstration accounts and measures (PACTE_DEMO=1)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.AdminEmail = getenv("PACTE_ADMIN_EMAIL")
+	c.AdminPassword = getenv("PACTE_ADMIN_PASSWORD")
+	c.ShutdownGrace = 10 * time.Second
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	if c.BaseURL == "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			return c, fmt.Errorf("address %q: %w", c.Addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	return c, nil
+}
+
+// Describe lists the settings for the start-up banner, secrets left out.
+func (c Config) Describe() []any {
+	db := "sqlite:" + c.DataDir + "/pacte.db"
+	if c.DatabaseURL != "" {
+		db = models.RedactURL(c.DatabaseURL)
+	}
+	admin := "(not set)"
+	if c.AdminEmail != "" {
+		admin = c.AdminEmail
+	}
+	return []any{"addr", c.Addr, "base_url", c.BaseURL, "database", db, "data_dir", c.DataDir,
+		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
+		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != ""}
+}

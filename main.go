@@ -1,0 +1,96 @@
+// Command pacte runs the collaboration platform of the Digital Morocco Pact:
+// web pages, JSON API and live updates in one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"pacte/config"
+	"pacte/models"
+	"pacte/server"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	cfg, err := config.Load(args, os.Getenv, os.Stderr)
+	if err != nil {
+		if errors.Is(err, flagHelp) {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "pacte:", err)
+		return 2
+	}
+	log := newLogger(cfg)
+	slog.SetDefault(log)
+	log.Info("starting Pacte", cfg.Describe()...)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		log.Error("cannot open the database", "err", err.Error())
+		return 1
+	}
+	defer store.Close()
+
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log}, store)
+	if err != nil {
+		log.Error("cannot start the server", "err", err.Error())
+		return 1
+	}
+	defer srv.Close()
+	if err := srv.Start(ctx, server.StartOptions{AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Demo: cfg.Demo}); err != nil {
+		log.Error("cannot start the server", "err", err.Error())
+		return 1
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("cannot listen", "addr", cfg.Addr, "err", err.Error())
+		return 1
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.Background() }}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("Pacte is ready", "url", cfg.BaseURL)
+
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "err", err.Error())
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	srv.Close() // closes websockets first: Shutdown does not wait for hijacked connections
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("shutdown was not clean", "err", err.Error())
+	}
+	return 0
+}
+
+var flagHelp = flag.ErrHelp
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,98 @@
+package models
+
+import (
+	"context"
+	"strconv"
+)
+
+// MeasureAccess is what visibility depends on: enough to decide who may see
+// a measure without loading it whole. The live hub checks every event
+// against it at send time.
+type MeasureAccess struct {
+	ID              int64
+	LeadOrgID       int64
+	CosponsorOrgIDs []int64
+	EditorIDs       []int64
+	Visibility      string // federation | platform
+	Status          string
+}
+
+// Visibility values.
+const (
+	VisibilityFederation = "federation"
+	VisibilityPlatform   = "platform"
+)
+
+// IsEditor reports whether the user edits the measure.
+func (m MeasureAccess) IsEditor(u *User) bool {
+	if u == nil {
+		return false
+	}
+	for _, id := range m.EditorIDs {
+		if id == u.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// InFederations reports whether the user belongs to the lead or a
+// co-sponsoring organisation.
+func (m MeasureAccess) InFederations(u *User) bool {
+	org := u.OrgID()
+	if org == 0 {
+		return false
+	}
+	if org == m.LeadOrgID {
+		return true
+	}
+	for _, id := range m.CosponsorOrgIDs {
+		if id == org {
+			return true
+		}
+	}
+	return false
+}
+
+// CanSeeMeasure decides visibility (DESIGN.md): a draft open only to its
+// federations is seen by its editors, the members of its lead and
+// co-sponsoring federations, moderators and admins; once opened to the
+// platform or submitted, by every active account. To anyone else it does not
+// exist.
+func CanSeeMeasure(u *User, m MeasureAccess) bool {
+	if !u.Active() {
+		return false
+	}
+	if u.Role == RoleAdmin || u.Role == RoleModerator || m.IsEditor(u) {
+		return true
+	}
+	if m.Visibility == VisibilityPlatform {
+		return true
+	}
+	return m.InFederations(u)
+}
+
+// MeasureTopic is the live-update topic of one measure.
+func MeasureTopic(id int64) string { return "measure:" + strconv.FormatInt(id, 10) }
+
+// MeasureAccessByID loads what visibility depends on, from the read pool.
+func (s *Store) MeasureAccessByID(ctx context.Context, id int64) (MeasureAccess, error) {
+	var row struct {
+		ID                 int64
+		LeadOrganizationID int64
+		Visibility         string
+		Status             string
+	}
+	db := s.Read(ctx)
+	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status").Where("id = ?", id).Take(&row).Error; err != nil {
+		return MeasureAccess{}, NotFound("Measure")
+	}
+	m := MeasureAccess{ID: row.ID, LeadOrgID: row.LeadOrganizationID, Visibility: row.Visibility, Status: row.Status}
+	if err := db.Table("measure_cosponsors").Where("measure_id = ?", id).Order("organization_id").Pluck("organization_id", &m.CosponsorOrgIDs).Error; err != nil {
+		return m, dbError(err)
+	}
+	if err := db.Table("measure_editors").Where("measure_id = ?", id).Order("user_id").Pluck("user_id", &m.EditorIDs).Error; err != nil {
+		return m, dbError(err)
+	}
+	return m, nil
+}

@@ -1,0 +1,204 @@
+package server
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/models"
+)
+
+// Cookie names. Over https the session cookie takes the __Host- prefix, which
+// the browser only accepts with Secure, Path=/ and no Domain.
+const (
+	sessionCookie     = "pacte_session"
+	anonCSRFCookie    = "pacte_csrf"
+	languageCookie    = "pacte_lang"
+	hostSessionCookie = "__Host-pacte_session"
+)
+
+func (s *Server) sessionCookieName() string {
+	if s.secure {
+		return hostSessionCookie
+	}
+	return sessionCookie
+}
+
+// recoverPanics turns a panic into a logged 500 with a generic page.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic", "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// logRequests writes one structured line per request. It logs the route
+// pattern, not the raw path, so tokens in links never reach the logs.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.observeRequest(c.Request().Method, route, status, elapsed)
+		attrs := []any{"method", c.Request().Method, "route", route, "status", status,
+			"ms", float64(elapsed.Microseconds()) / 1000, "ip", c.RealIP()}
+		if u := ctxUser(c); u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+// secureHeaders sets the headers of SECURITY.md on every response. Echo's
+// Secure() defaults are empty, so each is set here explicitly.
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// authenticate resolves the session cookie or bearer token to a user. A bad
+// bearer token is refused at once; a stale cookie just leaves the visitor
+// anonymous (pages then ask them to sign in).
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if h := c.Request().Header.Get("Authorization"); h != "" {
+			raw, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || raw == "" {
+				return models.CodedError(models.EUnauthorized, "invalid_token", "The Authorization header must be 'Bearer <token>'.")
+			}
+			u, err := s.store.TokenUser(ctx, strings.TrimSpace(raw))
+			if err != nil {
+				return models.CodedError(models.EUnauthorized, "invalid_token", "This token is not valid.")
+			}
+			c.Set("user", u)
+			c.Set("bearer", true)
+			return next(c)
+		}
+		if ck, err := c.Cookie(s.sessionCookieName()); err == nil && ck.Value != "" {
+			sess, u, err := s.store.SessionUser(ctx, ck.Value)
+			if err == nil {
+				c.Set("user", u)
+				c.Set("session", sess)
+				c.Response().Header().Set("Cache-Control", "no-store")
+			} else {
+				c.Set("session_ended", true)
+				s.clearSessionCookie(c)
+			}
+		}
+		return next(c)
+	}
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+// csrf protects unsafe cookie requests, as Echo's CSRF middleware does:
+// Sec-Fetch-Site first (same-origin passes, cross-site is refused whatever it
+// carries), then a token. Unlike Echo's double-submit cookie, the token is
+// bound to the server-side session, and it is the one API.md hands out in
+// /api/v1/me; visitors without a session get a double-submit cookie.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		anonToken := ""
+		if ck, err := c.Cookie(anonCSRFCookie); err == nil {
+			anonToken = ck.Value
+		}
+		if ctxSession(c) == nil && anonToken == "" && isSafeMethod(r.Method) && c.Get("bearer") == nil {
+			anonToken = models.NewToken()
+			c.SetCookie(&http.Cookie{Name: anonCSRFCookie, Value: anonToken, Path: "/", HttpOnly: true,
+				Secure: s.secure, SameSite: http.SameSiteLaxMode})
+		}
+		c.Set("csrf_token", s.csrfToken(c, anonToken))
+		if isSafeMethod(r.Method) {
+			return next(c)
+		}
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "cross-site":
+			s.denied(c, "cross-site request")
+			return models.CodedError(models.EForbidden, "csrf_failed", "Cross-site requests are not allowed.")
+		case "same-origin":
+			return next(c)
+		}
+		if c.Get("bearer") != nil || len(r.Cookies()) == 0 {
+			return next(c) // nothing ambient for a forger to ride on
+		}
+		want := s.csrfToken(c, anonToken)
+		got := r.Header.Get("X-CSRF-Token")
+		if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			got = c.FormValue("csrf_token")
+		}
+		if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			s.denied(c, "csrf token missing or wrong")
+			return models.CodedError(models.EForbidden, "csrf_failed", "This form has expired or did not come from Pacte. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) csrfToken(c echo.Context, anon string) string {
+	if sess := ctxSession(c); sess != nil {
+		return sess.CSRFToken
+	}
+	return anon
+}
+
+// denied logs a refused attempt with who and what (SECURITY.md 16.3.2).
+func (s *Server) denied(c echo.Context, why string) {
+	attrs := []any{"method", c.Request().Method, "route", c.Path(), "why", why, "ip", c.RealIP()}
+	if u := ctxUser(c); u != nil {
+		attrs = append(attrs, "user_id", u.ID, "role", u.Role)
+	}
+	s.log.Warn("denied", attrs...)
+}
+
+func (s *Server) setSessionCookie(c echo.Context, raw string) {
+	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: raw, Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(models.SessionAbsolute.Seconds())})
+}
+
+func (s *Server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/models"
+)
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) pageLogin(c echo.Context) error {
+	if ctxUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	p := s.newPage(c, "login", "login.title")
+	p.Form["next"] = safeNext(c.QueryParam("next"))
+	if c.Get("session_ended") != nil {
+		p.Flash = p.T("flash.session_ended")
+	}
+	return s.render(c, p)
+}
+
+func (s *Server) pageLoginSubmit(c echo.Context) error {
+	p := s.newPage(c, "login", "login.title")
+	email, password := c.FormValue("email"), c.FormValue("password")
+	p.Form["email"], p.Form["next"] = email, safeNext(c.FormValue("next"))
+	if _, _, err := s.login(c, email, password); err != nil {
+		return s.formFailed(c, p, err)
+	}
+	return c.Redirect(http.StatusSeeOther, p.Form["next"])
+}
+
+func (s *Server) pageLogout(c echo.Context) error {
+	if sess := ctxSession(c); sess != nil {
+		if err := s.store.DeleteSession(c.Request().Context(), sess.ID); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	s.flash(c, "signed_out")
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// pageLanguage switches the interface language: for the account when signed
+// in, and in a cookie either way.
+func (s *Server) pageLanguage(c echo.Context) error {
+	loc := c.FormValue("locale")
+	if !models.ValidLocale(loc) {
+		return models.CodedError(models.EInvalid, "invalid_locale", "Choose français, English or العربية.")
+	}
+	c.SetCookie(&http.Cookie{Name: languageCookie, Value: loc, Path: "/", MaxAge: 365 * 24 * 3600, Secure: s.secure, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	if u := ctxUser(c); u != nil {
+		if _, err := s.store.UpdateProfile(c.Request().Context(), u, models.ProfileChange{Locale: &loc}); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+func (s *Server) invitationPage(c echo.Context) (*Page, error) {
+	p := s.newPage(c, "invitation", "invitation.title")
+	inv, u, err := s.store.Invitation(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return nil, err
+	}
+	if inv.Purpose != "invite" || u == nil {
+		return nil, models.CodedError(models.ENotFound, "invitation_not_found", "This invitation link is not valid.")
+	}
+	var org *models.Organization
+	if u.OrganizationID != nil {
+		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
+	}
+	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv}
+	return p, nil
+}
+
+func (s *Server) pageInvitation(c echo.Context) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, p)
+}
+
+func (s *Server) pageInvitationSubmit(c echo.Context) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	password := c.FormValue("password")
+	if password != c.FormValue("password_confirm") {
+		p.Status = http.StatusUnprocessableEntity
+		p.Errors["password_confirm"] = p.T("form.passwords_differ")
+		return s.render(c, p)
+	}
+	u, err := s.store.AcceptInvitation(c.Request().Context(), c.Param("token"), password)
+	if err != nil {
+		return s.formFailed(c, p, err)
+	}
+	if _, _, err := s.startSession(c, u); err != nil {
+		return err
+	}
+	s.flash(c, "welcome")
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *Server) setupPage(c echo.Context) (*Page, error) {
+	inv, _, err := s.store.Invitation(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return nil, err
+	}
+	if inv.Purpose != "setup" {
+		return nil, models.CodedError(models.ENotFound, "invitation_not_found", "This set-up link is not valid.")
+	}
+	return s.newPage(c, "setup", "setup.title"), nil
+}
+
+func (s *Server) pageSetup(c echo.Context) error {
+	p, err := s.setupPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, p)
+}
+
+func (s *Server) pageSetupSubmit(c echo.Context) error {
+	p, err := s.setupPage(c)
+	if err != nil {
+		return err
+	}
+	email, name, password := c.FormValue("email"), c.FormValue("name"), c.FormValue("password")
+	p.Form["email"], p.Form["name"] = email, name
+	if password != c.FormValue("password_confirm") {
+		p.Status = http.StatusUnprocessableEntity
+		p.Errors["password_confirm"] = p.T("form.passwords_differ")
+		return s.render(c, p)
+	}
+	u, err := s.store.CompleteSetup(c.Request().Context(), c.Param("token"), email, name, password)
+	if err != nil {
+		return s.formFailed(c, p, err)
+	}
+	if _, _, err := s.startSession(c, u); err != nil {
+		return err
+	}
+	s.flash(c, "welcome")
+	return c.Redirect(http.StatusSeeOther, "/admin/users")
+}

@@ -1,0 +1,241 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/i18n"
+	"pacte/models"
+	"pacte/templates"
+)
+
+// views holds every page template, parsed once at start: each page is the
+// layout plus the shared partials plus the page's own file.
+type views struct {
+	pages map[string]*template.Template
+}
+
+var templateFuncs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"initials": func(name string) string {
+		var out []rune
+		for _, w := range strings.Fields(name) {
+			if r := []rune(w); len(r) > 0 {
+				out = append(out, r[0])
+			}
+			if len(out) == 2 {
+				break
+			}
+		}
+		return strings.ToUpper(string(out))
+	},
+	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	"contains": func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+	"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // only for server-sanitised HTML
+}
+
+func loadViews(cat *i18n.Catalog) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}}
+	pageFiles, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, _ := fs.Glob(templates.FS, "partials/*.html")
+	for _, pf := range pageFiles {
+		name := strings.TrimSuffix(path.Base(pf), ".html")
+		files := append([]string{"layout.html"}, partials...)
+		files = append(files, pf)
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templates.FS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// Page is what every template receives. Per-request values travel here, never
+// through shared template functions.
+type Page struct {
+	srv       *Server
+	Locale    string
+	Dir       string
+	User      *models.User
+	CSRF      string
+	Path      string
+	Name      string // page name, set on <body data-page>
+	Title     string
+	Flash     string
+	Topics    string // websocket topics, on <body data-topics>
+	MeasureID int64
+	Form      map[string]string // values to keep in a form after an error
+	Errors    map[string]string // field → message
+	Error     string            // a message for the whole form
+	Data      any
+	Status    int
+}
+
+// T translates a key into the page's language.
+func (p *Page) T(key string, args ...any) string { return p.srv.i18n.T(p.Locale, key, args...) }
+
+// Can asks the policy whether the viewer may do something.
+func (p *Page) Can(action string, obj any) bool {
+	return models.Can(p.User, models.Action(action), obj)
+}
+
+// HasRole reports whether the viewer holds one of the roles.
+func (p *Page) HasRole(roles ...string) bool { return p.User.HasRole(roles...) }
+
+// FormValue gives a kept form value.
+func (p *Page) FormValue(name string) string { return p.Form[name] }
+
+// FieldError gives the message for a field, or "".
+func (p *Page) FieldError(name string) string { return p.Errors[name] }
+
+// OrgName names an organisation in the page's language.
+func (p *Page) OrgName(o models.Organization) string { return o.Name(p.Locale) }
+
+// Time formats a time for people, in the page's language.
+func (p *Page) Time(t time.Time) string {
+	t = t.UTC()
+	switch p.Locale {
+	case "en":
+		return t.Format("2 Jan 2006, 15:04 UTC")
+	default:
+		return t.Format("02/01/2006 15:04 UTC")
+	}
+}
+
+// Locales lists the interface languages for the switcher.
+func (p *Page) Locales() []string { return models.Locales }
+
+// locale picks the language: the person's choice, else the cookie, else the
+// browser's preference.
+func (s *Server) locale(c echo.Context) string {
+	if u := ctxUser(c); u != nil && models.ValidLocale(u.Locale) {
+		return u.Locale
+	}
+	if ck, err := c.Cookie(languageCookie); err == nil && models.ValidLocale(ck.Value) {
+		return ck.Value
+	}
+	return i18n.Match(c.Request().Header.Get("Accept-Language"))
+}
+
+// newPage prepares the data every page needs.
+func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
+	loc := s.locale(c)
+	p := &Page{srv: s, Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
+		Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
+	p.CSRF, _ = c.Get("csrf_token").(string)
+	if titleKey != "" {
+		p.Title = p.T(titleKey)
+	}
+	if p.User != nil {
+		p.Topics = models.UserTopic(p.User.ID)
+	}
+	if ck, err := c.Cookie("pacte_flash"); err == nil && ck.Value != "" {
+		if s.i18n.Has("fr", "flash."+ck.Value) {
+			p.Flash = p.T("flash." + ck.Value)
+		}
+		c.SetCookie(&http.Cookie{Name: "pacte_flash", Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	}
+	return p
+}
+
+// flash leaves a one-time message (a catalogue key under "flash.") for the
+// next page, after a redirect.
+func (s *Server) flash(c echo.Context, key string) {
+	c.SetCookie(&http.Cookie{Name: "pacte_flash", Value: key, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// render executes a page template into a buffer first, so that a template
+// error becomes a clean 500 rather than half a page.
+func (s *Server) render(c echo.Context, p *Page) error {
+	t, ok := s.views.pages[p.Name]
+	if !ok {
+		return fmt.Errorf("no template for page %q", p.Name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", p.Name, err)
+	}
+	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
+	if p.User != nil {
+		c.Response().Header().Set("Cache-Control", "no-store")
+	}
+	c.Response().Header().Set("Content-Language", p.Locale)
+	c.Response().WriteHeader(p.Status)
+	_, err := c.Response().Write(buf.Bytes())
+	return err
+}
+
+// renderError shows the friendly error page.
+func (s *Server) renderError(c echo.Context, status int, body apiError) {
+	p := s.newPage(c, "error", "")
+	p.Status = status
+	key := "error.generic"
+	switch status {
+	case 400, 403, 404, 409, 413, 422, 429, 500:
+		key = fmt.Sprintf("error.%d", status)
+	}
+	p.Title = p.T(key + ".title")
+	p.Data = map[string]any{"Status": status, "Heading": p.T(key + ".title"), "Text": p.T(key + ".text"), "Code": body.Code}
+	if err := s.render(c, p); err != nil {
+		s.log.Error("render error page", "err", err.Error())
+		c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
+		c.Response().WriteHeader(status)
+		c.Response().Write([]byte(http.StatusText(status)))
+	}
+}
+
+// formFailed re-renders a form page with the errors beside its fields.
+func (s *Server) formFailed(c echo.Context, p *Page, err error) error {
+	status, body := s.toAPIError(c, err)
+	if status >= 500 {
+		return err
+	}
+	p.Status = status
+	for k, v := range body.Fields {
+		p.Errors[k] = s.translateMessage(p.Locale, v)
+	}
+	p.Error = s.translateMessage(p.Locale, body.Message)
+	return s.render(c, p)
+}
+
+// translateMessage translates a store message when the catalogue knows it
+// (keys under "msg." are the English sentences); otherwise shows it as is.
+func (s *Server) translateMessage(locale, msg string) string {
+	key := "msg." + msg
+	if s.i18n.Has(locale, key) {
+		return s.i18n.T(locale, key)
+	}
+	return msg
+}

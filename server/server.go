@@ -1,0 +1,181 @@
+// Package server serves Pacte's pages, JSON API and websocket endpoint with
+// Echo, on top of the models store.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"pacte/i18n"
+	"pacte/models"
+)
+
+// Config is what the server needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public address, e.g. https://pacte.example.ma. It sets
+	// links handed to people, cookie security and the websocket Origin check.
+	BaseURL string
+	// TrustedProxies are the addresses or CIDR ranges whose X-Forwarded-For
+	// is believed. Empty: the TCP peer is the client.
+	TrustedProxies []string
+	// BodyLimit caps request bodies, e.g. "2M".
+	BodyLimit string
+	// RequestTimeout bounds every request except the websocket.
+	RequestTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// Server is the HTTP side of Pacte.
+type Server struct {
+	echo    *echo.Echo
+	store   *models.Store
+	cfg     Config
+	log     *slog.Logger
+	secure  bool // base URL is https
+	origin  string
+	i18n    *i18n.Catalog
+	views   *views
+	metrics *metrics
+	live    Live
+}
+
+// Live is the real-time side the handlers tell about account changes; the
+// websocket hub implements it. A no-op stands in until one is attached.
+type Live interface {
+	// UserChanged closes the person's websockets when they are suspended or
+	// their role changes, so every subscription is checked again.
+	UserChanged(userID int64)
+	// Close stops the live side.
+	Close()
+}
+
+type noLive struct{}
+
+func (noLive) UserChanged(int64) {}
+func (noLive) Close()            {}
+
+// New builds the server: middleware, templates and routes.
+func New(cfg Config, store *models.Store) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "2M"
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://localhost:8080"
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q must look like https://host[:port]", cfg.BaseURL)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		echo:    echo.New(),
+		store:   store,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		secure:  u.Scheme == "https",
+		origin:  u.Scheme + "://" + u.Host,
+		i18n:    cat,
+		metrics: newMetrics(),
+		live:    noLive{},
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s.cfg.BaseURL = cfg.BaseURL
+	if s.views, err = loadViews(cat); err != nil {
+		return nil, err
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor, err = ipExtractor(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.Use(s.recoverPanics, s.logRequests, s.secureHeaders)
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+		Timeout: cfg.RequestTimeout,
+		Skipper: func(c echo.Context) bool { return c.Path() == "/ws" },
+	}))
+	e.Use(s.authenticate, s.csrf)
+	s.routes()
+	return s, nil
+}
+
+// SetLive attaches the websocket hub.
+func (s *Server) SetLive(l Live) { s.live = l }
+
+// Echo exposes the router, for routes added by other parts and for tests.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Store gives the store the server runs on.
+func (s *Server) Store() *models.Store { return s.store }
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Close stops the live side.
+func (s *Server) Close() { s.live.Close() }
+
+// URL builds an absolute link from a path, for links handed to people.
+func (s *Server) URL(path string) string { return s.cfg.BaseURL + path }
+
+// ipExtractor believes X-Forwarded-For only from the configured proxies, so a
+// client cannot dodge the login limits by inventing addresses.
+func ipExtractor(trusted []string) (echo.IPExtractor, error) {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect(), nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, t := range trusted {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if !strings.Contains(t, "/") {
+			if ip := net.ParseIP(t); ip != nil && ip.To4() != nil {
+				t += "/32"
+			} else {
+				t += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(t)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is not an address or CIDR range", t)
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}
+
+// ctxUser is the signed-in person, or nil.
+func ctxUser(c echo.Context) *models.User {
+	u, _ := c.Get("user").(*models.User)
+	return u
+}
+
+// ctxSession is the browser session, or nil (anonymous or bearer).
+func ctxSession(c echo.Context) *models.Session {
+	s, _ := c.Get("session").(*models.Session)
+	return s
+}
+
+// background is a context for work that must outlive a request.
+func background() context.Context { return context.Background() }

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"context"
+	"fmt"
+)
+
+// StartOptions are the first-start settings.
+type StartOptions struct {
+	AdminEmail    string
+	AdminPassword string
+	Demo          bool
+}
+
+// Start prepares what the platform needs before it serves: the first
+// administrator, or a one-time set-up link printed to the console.
+func (s *Server) Start(ctx context.Context, opts StartOptions) error {
+	if opts.AdminEmail != "" || opts.AdminPassword != "" {
+		u, created, err := s.store.EnsureAdmin(ctx, opts.AdminEmail, opts.AdminPassword)
+		if err != nil {
+			return fmt.Errorf("first administrator from PACTE_ADMIN_EMAIL/PACTE_ADMIN_PASSWORD: %w", err)
+		}
+		if created {
+			s.log.Info("administrator created", "email", u.Email)
+		}
+	}
+	has, err := s.store.HasAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if !has {
+		raw, err := s.store.NewSetupLink(ctx)
+		if err != nil {
+			return err
+		}
+		// Printed, not logged: the link is a secret for whoever runs the binary.
+		fmt.Fprintf(setupOut, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
+	}
+	for _, hook := range startHooks {
+		if err := hook(ctx, s, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startHooks let features (demo data, live updates) join the start-up.
+var startHooks []func(ctx context.Context, s *Server, opts StartOptions) error
+
+// setupOut is where the set-up link is printed; tests capture it.
+var setupOut = stdout()

@@ -1,0 +1,8 @@
+package server
+
+import (
+	"io"
+	"os"
+)
+
+func stdout() io.Writer { return os.Stdout }

@@ -1,0 +1,3 @@
+package static
+
+//go:generate sh -c "cd ../web && npm ci --no-audit --no-fund && node build.mjs"

@@ -1,0 +1,10 @@
+// Package templates embeds the html/template files. It lives beside them
+// because go:embed cannot reach a parent folder.
+package templates
+
+import "embed"
+
+// FS holds the layout, the shared partials and one file per page.
+//
+//go:embed *.html pages/*.html partials/*.html
+var FS embed.FS
