@@ -5,10 +5,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -32,6 +34,9 @@ type Config struct {
 	// RequestTimeout bounds every request except the websocket.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// Console receives what is printed for the operator (the set-up link);
+	// standard output by default.
+	Console io.Writer
 }
 
 // Server is the HTTP side of Pacte.
@@ -67,6 +72,9 @@ func (noLive) Close()            {}
 func New(cfg Config, store *models.Store) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Console == nil {
+		cfg.Console = os.Stdout
 	}
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "2M"

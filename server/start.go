@@ -34,7 +34,7 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 			return err
 		}
 		// Printed, not logged: the link is a secret for whoever runs the binary.
-		fmt.Fprintf(setupOut, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
+		fmt.Fprintf(s.cfg.Console, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
 	}
 	for _, hook := range startHooks {
 		if err := hook(ctx, s, opts); err != nil {
@@ -46,6 +46,3 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 
 // startHooks let features (demo data, live updates) join the start-up.
 var startHooks []func(ctx context.Context, s *Server, opts StartOptions) error
-
-// setupOut is where the set-up link is printed; tests capture it.
-var setupOut = stdout()

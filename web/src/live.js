@@ -22,6 +22,8 @@ const MAX_DELAY = 30000;
 // A connection that lived shorter than this did not prove the server is
 // healthy, so the backoff keeps growing instead of starting over at 1 s.
 const STABLE_AFTER = 5000;
+// Messages kept for sending while offline.
+const MAX_QUEUE = 200;
 // Error codes meaning "the event log no longer reaches back to your last
 // id": the page's state can't be patched up, so it is reloaded.
 const RELOAD_CODES = /too_far_behind|behind|resync|reload|log_truncated|history_gone/;
@@ -62,7 +64,11 @@ export function send(obj, { queue: useQueue = true } = {}) {
     ws.send(JSON.stringify(obj));
     return true;
   }
-  if (useQueue) queue.push(obj);
+  if (useQueue) {
+    queue.push(obj);
+    // A tab offline for hours should not replay hours of chatter.
+    if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+  }
   return false;
 }
 

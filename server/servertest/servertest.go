@@ -1,0 +1,267 @@
+// Package servertest starts a real Pacte server on a fresh database for a
+// test, and gives fixture builders and a JSON client that behave like the
+// clients people use: cookies, CSRF token, bearer tokens.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pacte/models"
+	"pacte/models/storetest"
+	"pacte/server"
+)
+
+// App is a running server on its own database.
+type App struct {
+	T      testing.TB
+	Store  *models.Store
+	Server *server.Server
+	HTTP   *httptest.Server
+	URL    string
+	Logs   *LogBuffer
+	// Console holds what the server printed for the operator (set-up link).
+	Console *LogBuffer
+	Engine  string
+}
+
+// Option adjusts the server configuration before it starts.
+type Option func(*server.Config)
+
+// New starts a server on a fresh database of the engine.
+func New(t testing.TB, engine string, opts ...Option) *App {
+	t.Helper()
+	logs := &LogBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o := storetest.Options(t, engine)
+	o.Logger = logger
+	store, err := models.Open(context.Background(), o)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	console := &LogBuffer{}
+	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	srv, err := server.New(cfg, store)
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	if err := srv.Start(context.Background(), server.StartOptions{}); err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	app := &App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: engine}
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+		store.Close()
+	})
+	return app
+}
+
+// LogBuffer collects the server's log lines for assertions.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// DefaultPassword is every fixture's password.
+const DefaultPassword = "correct horse battery staple"
+
+var (
+	hashOnce sync.Once
+	hash     string
+	seq      atomic.Int64
+)
+
+// passwordHash hashes the fixture password once: argon2id at full strength
+// costs tens of milliseconds, too much to pay per fixture.
+func passwordHash() string {
+	hashOnce.Do(func() {
+		h, err := models.HashPassword(DefaultPassword)
+		if err != nil {
+			panic(err)
+		}
+		hash = h
+	})
+	return hash
+}
+
+// Org finds a seeded organisation by slug.
+func (a *App) Org(slug string) models.Organization {
+	a.T.Helper()
+	orgs, err := a.Store.Organizations(context.Background())
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	for _, o := range orgs {
+		if o.Slug == slug {
+			return o
+		}
+	}
+	a.T.Fatalf("no organisation %q", slug)
+	return models.Organization{}
+}
+
+// User creates an active account with the role in the organisation (slug, or
+// "" for none) and returns it.
+func (a *App) User(role, orgSlug string) *models.User {
+	a.T.Helper()
+	n := seq.Add(1)
+	now := time.Now().UTC()
+	u := &models.User{Email: fmt.Sprintf("%s%d@example.ma", role, n), Name: fmt.Sprintf("%s %d", strings.ToUpper(role[:1])+role[1:], n),
+		Role: role, Status: models.StatusActive, PasswordHash: passwordHash(), Locale: "fr", CreatedAt: now, UpdatedAt: now}
+	if orgSlug != "" {
+		id := a.Org(orgSlug).ID
+		u.OrganizationID = &id
+	}
+	if err := a.Store.Write(context.Background(), func(tx *models.Tx) error { return tx.Create(u).Error }); err != nil {
+		a.T.Fatalf("create user: %v", err)
+	}
+	return u
+}
+
+// Client is a JSON API client with its own cookie jar.
+type Client struct {
+	app     *App
+	T       testing.TB
+	HTTP    *http.Client
+	CSRF    string
+	Bearer  string
+	Headers map[string]string
+}
+
+// Anonymous returns a client that is not signed in.
+func (a *App) Anonymous() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{app: a, T: a.T, HTTP: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}, Headers: map[string]string{}}
+}
+
+// Login signs a user in through the API (password DefaultPassword).
+func (a *App) Login(u *models.User) *Client {
+	a.T.Helper()
+	c := a.Anonymous()
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if st := c.Do("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": DefaultPassword}, &out); st != 200 {
+		a.T.Fatalf("login %s: status %d", u.Email, st)
+	}
+	c.CSRF = out.CSRF
+	return c
+}
+
+// Response is a raw answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v.
+func (r *Response) JSON(v any) error { return json.Unmarshal(r.Body, v) }
+
+// ErrorCode extracts error.code from an error body.
+func (r *Response) ErrorCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// Raw sends a request with a raw body and content type.
+func (c *Client) Raw(method, path, contentType string, body io.Reader) *Response {
+	c.T.Helper()
+	req, err := http.NewRequest(method, c.app.URL+path, body)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.CSRF != "" && method != "GET" {
+		req.Header.Set("X-CSRF-Token", c.CSRF)
+	}
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	for k, v := range c.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		c.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Request sends body as JSON (nil for none) and returns the raw answer.
+func (c *Client) Request(method, path string, body any) *Response {
+	c.T.Helper()
+	var r io.Reader
+	ct := ""
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.T.Fatal(err)
+		}
+		r, ct = bytes.NewReader(b), "application/json"
+	}
+	return c.Raw(method, path, ct, r)
+}
+
+// Do sends body as JSON and decodes the answer into out (when not nil),
+// returning the status.
+func (c *Client) Do(method, path string, body, out any) int {
+	c.T.Helper()
+	resp := c.Request(method, path, body)
+	if out != nil && len(resp.Body) > 0 && resp.Status < 300 {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
+			c.T.Fatalf("%s %s: decode %q: %v", method, path, resp.Body, err)
+		}
+	}
+	return resp.Status
+}
+
+// Cookies gives the client's cookies for the app's URL.
+func (c *Client) Cookies() []*http.Cookie {
+	req, _ := http.NewRequest("GET", c.app.URL, nil)
+	return c.HTTP.Jar.Cookies(req.URL)
+}

@@ -1,8 +1,0 @@
-package server
-
-import (
-	"io"
-	"os"
-)
-
-func stdout() io.Writer { return os.Stdout }
