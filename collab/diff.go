@@ -1,15 +1,16 @@
 package collab
 
-// FromDiff returns a ChangeSet turning oldText into newText, for edits made by
-// the server itself (for example a save through the REST API while
-// others co-edit): it is broadcast to editors like any client update.
+// FromDiff returns a ChangeSet turning oldText into newText, for edits
+// made by the server itself (for example a save through the REST API
+// while others co-edit): it is broadcast to editors like any client
+// update.
 //
 // It trims the common prefix and suffix and replaces what is left in one
 // run, which is enough for whole-text saves and keeps the change small
 // for typical edits. Offsets are in UTF-16 units and the replaced range
 // never starts or ends inside a surrogate pair, so the change is accepted
-// by Apply on NewDoc(old) and by CodeMirror. When old equals new the
-// result is empty (just keeps the document).
+// by Apply on NewDoc(oldText) and by CodeMirror. When the texts are equal
+// the result is empty (it just keeps the document).
 func FromDiff(oldText, newText string) ChangeSet {
 	a, b := encode(oldText), encode(newText)
 	prefix := 0

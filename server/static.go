@@ -15,7 +15,15 @@ func staticHandler(files fs.FS) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		// Chunks are named by their content hash and never change; entry
+		// files and styles keep their names across releases, so browsers
+		// revalidate them (cheap, and never a stale entry pointing at a
+		// chunk that is gone).
+		if strings.HasPrefix(r.URL.Path, "js/chunks/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		fileServer.ServeHTTP(w, r)
 	})
 }

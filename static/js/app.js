@@ -1,1 +1,1 @@
-import"./chunks/chunk-MD7CSJ2D.js";
+import"./chunks/chunk-IL2YQU2E.js";
