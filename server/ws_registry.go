@@ -1,0 +1,36 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"pacte/models"
+)
+
+// WSConn is what a feature's message handler sees of one websocket
+// connection. The hub implements it; features never touch the socket.
+type WSConn interface {
+	// ID is unique per connection within this instance.
+	ID() uint64
+	// User is the person behind the connection, as authenticated at upgrade
+	// (re-checked by the hub when accounts change).
+	User() *models.User
+	// Send queues a message (marshalled to JSON) for the writer goroutine.
+	// It never blocks: when the queue is full the connection is dropped and
+	// Send reports false.
+	Send(msg any) bool
+	// Context is done when the connection closes.
+	Context() context.Context
+}
+
+// wsHandler answers one client message type. A returned *models.Error is
+// sent back to the client as {"type":"error"}; the connection stays open.
+type wsHandler func(s *Server, conn WSConn, raw json.RawMessage) error
+
+// wsHandlers routes client message types owned by features (collab.*) to
+// their handlers; the hub handles subscribe, unsubscribe and presence itself
+// and looks up every other type here. Register from an init function.
+var wsHandlers = map[string]wsHandler{}
+
+// wsCloseHooks run once when a connection closes, so features can forget it.
+var wsCloseHooks []func(s *Server, conn WSConn)
