@@ -23,6 +23,9 @@ import (
 func main() { os.Exit(run(os.Args[1:])) }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "backup" {
+		return backup(args[1:])
+	}
 	cfg, err := config.Load(args, os.Getenv, os.Stderr)
 	if err != nil {
 		if errors.Is(err, flagHelp) {
@@ -93,4 +96,30 @@ func newLogger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// backup copies the SQLite database while Pacte runs: pacte backup FILE.
+func backup(args []string) int {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		fmt.Fprintln(os.Stderr, "usage: pacte backup FILE [--data-dir DIR]")
+		return 2
+	}
+	cfg, err := config.Load(args[1:], os.Getenv, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pacte:", err)
+		return 2
+	}
+	log := newLogger(cfg)
+	store, err := models.Open(context.Background(), models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pacte: cannot open the database:", err)
+		return 1
+	}
+	defer store.Close()
+	if err := store.Backup(context.Background(), args[0]); err != nil {
+		fmt.Fprintln(os.Stderr, "pacte: backup failed:", err)
+		return 1
+	}
+	fmt.Println("backup written to", args[0])
+	return 0
 }

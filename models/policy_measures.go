@@ -1,0 +1,166 @@
+package models
+
+// Measure actions. Their object is a MeasureAccess (or a *Measure), except
+// ActCreateMeasure, whose object is nil.
+const (
+	ActCreateMeasure  Action = "measure.create"
+	ActViewMeasure    Action = "measure.view"
+	ActEditMeasure    Action = "measure.edit" // text, taxonomy, opening to the platform
+	ActManageEditors  Action = "measure.manage_editors"
+	ActCosponsor      Action = "measure.cosponsor"
+	ActUncosponsor    Action = "measure.uncosponsor"
+	ActSubmitMeasure  Action = "measure.submit"
+	ActWithdrawMeasure Action = "measure.withdraw"
+	ActReviewMeasure  Action = "measure.review"
+	ActAmendMeasure   Action = "measure.amend"
+)
+
+// MeasureActions lists the actions on an existing measure, in the order the
+// measure page offers them.
+var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActAmendMeasure,
+	ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
+
+// CanCreateMeasure: measures are proposed by federations, so only members
+// (who always belong to one) create them; the ministry reviews them.
+func CanCreateMeasure(u *User) bool {
+	return u.Active() && u.Role == RoleMember && u.OrgID() != 0
+}
+
+// CheckMeasure decides an action on a measure and says why it is refused:
+// 404 when the person may not see the measure at all (it does not exist for
+// them), 403 when it is not theirs to do, 409 when it is theirs to do but not
+// in the measure's present state. nil means allowed.
+//
+// It is pure, so the permission table is tested without a database, and it
+// is the only place that says who may do what to a measure: the store calls
+// it inside its transactions, templates through Can.
+func CheckMeasure(u *User, a Action, m MeasureAccess) error {
+	if !CanSeeMeasure(u, m) {
+		return NotFound("Measure")
+	}
+	editor := m.IsEditor(u)
+	switch a {
+	case ActViewMeasure:
+		return nil
+	case ActEditMeasure:
+		if !editor {
+			return forbidden("Only the measure's editors can change it.")
+		}
+		if !EditableStatus(m.Status) {
+			return CodedError(EConflict, "not_editable",
+				"This measure is "+statusPhrase[m.Status]+": only a draft or a measure sent back for changes can be edited.")
+		}
+		return nil
+	case ActManageEditors:
+		// Admins may too, so that a measure whose editors have all left
+		// can be handed over.
+		if !editor && u.Role != RoleAdmin {
+			return forbidden("Only the measure's editors can add or remove editors.")
+		}
+		if FinalStatus(m.Status) {
+			return CodedError(EConflict, "measure_closed", "This measure is "+statusPhrase[m.Status]+": its editors can no longer change.")
+		}
+		return nil
+	case ActCosponsor:
+		if u.Role != RoleMember || u.OrgID() == 0 {
+			return forbidden("Only members of a federation can co-sponsor a measure, for their own federation.")
+		}
+		if FinalStatus(m.Status) {
+			return CodedError(EConflict, "measure_closed", "This measure is "+statusPhrase[m.Status]+": it can no longer be co-sponsored.")
+		}
+		if u.OrgID() == m.LeadOrgID {
+			return CodedError(EConflict, "lead_federation", "Your federation leads this measure; it cannot also co-sponsor it.")
+		}
+		if m.InFederations(u) {
+			return CodedError(EConflict, "already_cosponsor", "Your federation already co-sponsors this measure.")
+		}
+		return nil
+	case ActUncosponsor:
+		if u.Role != RoleMember || u.OrgID() == 0 {
+			return forbidden("Only members of a co-sponsoring federation can take its co-sponsorship back.")
+		}
+		if u.OrgID() == m.LeadOrgID || !m.InFederations(u) {
+			return CodedError(EConflict, "not_cosponsor", "Your federation does not co-sponsor this measure.")
+		}
+		if FinalStatus(m.Status) {
+			return CodedError(EConflict, "measure_closed", "This measure is "+statusPhrase[m.Status]+": its co-sponsors can no longer change.")
+		}
+		return nil
+	case ActSubmitMeasure:
+		return editorTransition(u, editor, m, TransSubmit, "Only the measure's editors can submit it.")
+	case ActWithdrawMeasure:
+		return editorTransition(u, editor, m, TransWithdraw, "Only the measure's editors can withdraw it.")
+	case ActAmendMeasure:
+		return editorTransition(u, editor, m, TransAmend, "Only the measure's editors can amend it.")
+	case ActReviewMeasure:
+		if u.Role != RoleReviewer && u.Role != RoleAdmin {
+			return forbidden("Only the ministry's reviewers review measures.")
+		}
+		if m.Status != StatusInReview {
+			return illegalTransition(m.Status, TransApprove).withMessage(
+				"This measure is " + statusPhrase[m.Status] + ": only a measure in review can be reviewed.")
+		}
+		return nil
+	}
+	return forbidden("This action is not allowed.")
+}
+
+func editorTransition(u *User, editor bool, m MeasureAccess, t Transition, why string) error {
+	if !editor {
+		return forbidden(why)
+	}
+	if !CanTransition(m.Status, t) {
+		return illegalTransition(m.Status, t)
+	}
+	return nil
+}
+
+func forbidden(msg string) *Error { return CodedError(EForbidden, "forbidden", msg) }
+
+func (e *Error) withMessage(msg string) *Error {
+	c := *e
+	c.Message = msg
+	return &c
+}
+
+// accessOf accepts the objects measure rules are asked about.
+func accessOf(obj any) (MeasureAccess, bool) {
+	switch m := obj.(type) {
+	case MeasureAccess:
+		return m, true
+	case *MeasureAccess:
+		if m != nil {
+			return *m, true
+		}
+	case *Measure:
+		if m != nil {
+			return m.Access(), true
+		}
+	case Measure:
+		return m.Access(), true
+	}
+	return MeasureAccess{}, false
+}
+
+// AvailableMeasureActions lists what the person may do to the measure now,
+// for the API's available_actions and the buttons of the measure page.
+func AvailableMeasureActions(u *User, m MeasureAccess) []string {
+	out := []string{}
+	for _, a := range MeasureActions {
+		if a != ActViewMeasure && CheckMeasure(u, a, m) == nil {
+			out = append(out, string(a))
+		}
+	}
+	return out
+}
+
+func init() {
+	allow(ActCreateMeasure, func(u *User, _ any) bool { return CanCreateMeasure(u) })
+	for _, a := range MeasureActions {
+		a := a
+		allow(a, func(u *User, obj any) bool {
+			m, ok := accessOf(obj)
+			return ok && CheckMeasure(u, a, m) == nil
+		})
+	}
+}
