@@ -84,8 +84,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	r := c.Request()
-	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
-		_ = c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
+	if status == http.StatusUnauthorized {
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			// A form sent after the session ended (expired, suspended): the
+			// browser follows the 303 with a GET, so come back to the page
+			// the form was on rather than to the form's action.
+			next = "/"
+			if ref, err := url.Parse(r.Referer()); err == nil && ref.Scheme+"://"+ref.Host == s.origin {
+				next = ref.RequestURI()
+			}
+		}
+		_ = c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
 		return
 	}
 	s.renderError(c, status, body)

@@ -1,1 +1,1 @@
-import"./chunks/chunk-IL2YQU2E.js";
+import"./chunks/chunk-LLDEWUTX.js";

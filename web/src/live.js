@@ -135,8 +135,10 @@ export function lastEventID(topic) {
  */
 export function start() {
   if (started || typeof WebSocket === "undefined") return;
-  started = true;
   const body = document.body;
+  // Signed-out pages have nothing to listen to: /ws would only refuse them.
+  if (!body.dataset.userId) return;
+  started = true;
   const after = body.dataset.lastEventId;
   for (const topic of (body.dataset.topics || "").split(/\s+/)) {
     if (topic) subscribe(topic, after || undefined);
