@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"time"
-
-	"pacte/models"
 )
 
 // Config is every setting the binary reads.
@@ -81,6 +80,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	// The value is not echoed: a keyword DSN would carry its password.
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, fmt.Errorf("DATABASE_URL must be a postgres:// URL (leave it empty for SQLite)")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -93,7 +96,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 func (c Config) Describe() []any {
 	db := "sqlite:" + c.DataDir + "/pacte.db"
 	if c.DatabaseURL != "" {
-		db = models.RedactURL(c.DatabaseURL)
+		db = redactDatabaseURL(c.DatabaseURL)
 	}
 	admin := "(not set)"
 	if c.AdminEmail != "" {
@@ -102,4 +105,24 @@ func (c Config) Describe() []any {
 	return []any{"addr", c.Addr, "base_url", c.BaseURL, "database", db, "data_dir", c.DataDir,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != ""}
+}
+
+// redactDatabaseURL hides the password wherever a PostgreSQL URL may carry
+// it: in the user part (even with a raw "@" in it) or as a parameter.
+func redactDatabaseURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unreadable DATABASE_URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, "***")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -87,6 +87,12 @@ func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*In
 			return &Error{Kind: EConflict, Code: "email_taken", Message: "An account with this email already exists.",
 				Fields: map[string]string{"email": "An account with this email already exists."}}
 		case err == nil:
+			// Re-inviting rewrites the pending account: the actor must be
+			// allowed to invite its current role too (a moderator cannot
+			// turn an admin's pending invitation into a member's).
+			if !Can(actor, ActInvite, InviteRequest{Email: u.Email, Role: u.Role, OrganizationID: u.OrgID()}) {
+				return Errorf(EForbidden, "You are not allowed to change this invitation.")
+			}
 			if err := tx.Model(&u).Updates(map[string]any{"name": req.Name, "organization_id": orgIDPtr(org), "role": req.Role, "updated_at": now}).Error; err != nil {
 				return err
 			}
@@ -212,7 +218,9 @@ func (s *Store) EnsureAdmin(ctx context.Context, email, password string) (*User,
 	return u, err == nil, err
 }
 
-func (s *Store) createAdmin(ctx context.Context, email, name, password string) (*User, error) {
+// createAdmin creates an active admin; also, when given, runs inside the
+// same transaction.
+func (s *Store) createAdmin(ctx context.Context, email, name, password string, also ...func(tx *Tx) error) (*User, error) {
 	hash, err := HashPassword(password)
 	if err != nil {
 		return nil, err
@@ -220,9 +228,15 @@ func (s *Store) createAdmin(ctx context.Context, email, name, password string) (
 	now := s.Now()
 	u := &User{Email: email, Name: name, Role: RoleAdmin, Status: StatusActive, PasswordHash: hash, Locale: "fr", CreatedAt: now, UpdatedAt: now}
 	err = s.Write(ctx, func(tx *Tx) error {
+		for _, fn := range also {
+			if err := fn(tx); err != nil {
+				return err
+			}
+		}
 		var existing User
 		if err := tx.Where("email = ?", email).First(&existing).Error; err == nil {
-			return CodedError(EConflict, "email_taken", "An account with this email already exists.")
+			return &Error{Kind: EConflict, Code: "email_taken", Message: "An account with this email already exists.",
+				Fields: map[string]string{"email": "An account with this email already exists."}}
 		}
 		if err := tx.Create(u).Error; err != nil {
 			return err
@@ -276,12 +290,16 @@ func (s *Store) CompleteSetup(ctx context.Context, raw, email, name, password st
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	res := s.db.WithContext(ctx).Model(&Invitation{}).Where("id = ? AND used_at IS NULL", inv.ID).Update("used_at", s.Now())
-	if res.Error != nil {
-		return nil, dbError(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil, CodedError(EConflict, "invitation_used", "This set-up link has already been used.")
-	}
-	return s.createAdmin(ctx, email, name, password)
+	// The link is spent in the transaction that creates the admin, so a
+	// failure (email taken) leaves it usable and two racing uses make one.
+	return s.createAdmin(ctx, email, name, password, func(tx *Tx) error {
+		res := tx.Model(&Invitation{}).Where("id = ? AND used_at IS NULL", inv.ID).Update("used_at", s.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return CodedError(EConflict, "invitation_used", "This set-up link has already been used.")
+		}
+		return nil
+	})
 }

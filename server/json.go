@@ -27,8 +27,9 @@ func decodeJSON(c echo.Context, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		var mbe *http.MaxBytesError
+		var he *echo.HTTPError // Echo's body limit, when there is no Content-Length
 		switch {
-		case errors.As(err, &mbe):
+		case errors.As(err, &mbe), errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
 			return models.Errorf(models.ETooLarge, "The request is too large.")
 		case errors.As(err, &te):
 			field := te.Field

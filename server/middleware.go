@@ -167,9 +167,14 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		want := s.csrfToken(c, anonToken)
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			got = c.FormValue("csrf_token")
+			got = r.PostFormValue("csrf_token") // the body only: tokens never travel in URLs
 		}
 		if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			if c.Get("session_ended") != nil {
+				// The request leaned on a session that is over (expired,
+				// logged out, suspended): say so rather than blame the form.
+				return models.CodedError(models.EUnauthorized, "unauthorized", "Your session has ended; please sign in again.")
+			}
 			s.denied(c, "csrf token missing or wrong")
 			return models.CodedError(models.EForbidden, "csrf_failed", "This form has expired or did not come from Pacte. Reload the page and try again.")
 		}

@@ -35,22 +35,62 @@ type App struct {
 	// Console holds what the server printed for the operator (set-up link).
 	Console *LogBuffer
 	Engine  string
+	// Clock is the store's clock (Store.Now): tests move it forward to
+	// check expiry without sleeping.
+	Clock *Clock
+	// DatabaseURL is the PostgreSQL database ("" on SQLite), for NewOnURL.
+	DatabaseURL string
 }
+
+// Clock is real time plus an offset a test can move. It is installed before
+// the server starts, so moving it never races with the server reading it.
+type Clock struct{ offset atomic.Int64 }
+
+// Now is the store's clock, in UTC like the real one.
+func (c *Clock) Now() time.Time { return time.Now().UTC().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // Option adjusts the server configuration before it starts.
 type Option func(*server.Config)
 
+// WithHTTPS makes the server believe it is served over https (its base URL
+// says so): Secure __Host- cookies and HSTS. The test server itself still
+// speaks plain HTTP, so a cookie jar will not send the Secure cookie back.
+func WithHTTPS() Option {
+	return func(c *server.Config) { c.BaseURL = "https://" + strings.TrimPrefix(c.BaseURL, "http://") }
+}
+
+// WithTrustedProxies sets the addresses whose X-Forwarded-For is believed.
+func WithTrustedProxies(proxies ...string) Option {
+	return func(c *server.Config) { c.TrustedProxies = proxies }
+}
+
 // New starts a server on a fresh database of the engine.
 func New(t testing.TB, engine string, opts ...Option) *App {
 	t.Helper()
+	return start(t, engine, storetest.Options(t, engine), opts)
+}
+
+// NewOnURL starts another server on an existing PostgreSQL database, such as
+// app.DatabaseURL: a second instance of the same deployment.
+func NewOnURL(t testing.TB, databaseURL string, opts ...Option) *App {
+	t.Helper()
+	return start(t, models.Postgres, models.Options{DataDir: t.TempDir(), DatabaseURL: databaseURL}, opts)
+}
+
+func start(t testing.TB, engine string, o models.Options, opts []Option) *App {
+	t.Helper()
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	o := storetest.Options(t, engine)
 	o.Logger = logger
 	store, err := models.Open(context.Background(), o)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	clock := &Clock{}
+	store.Now = clock.Now
 	ts := httptest.NewUnstartedServer(nil)
 	console := &LogBuffer{}
 	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console}
@@ -66,7 +106,8 @@ func New(t testing.TB, engine string, opts ...Option) *App {
 	}
 	ts.Config.Handler = srv
 	ts.Start()
-	app := &App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: engine}
+	app := &App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: engine, Clock: clock,
+		DatabaseURL: o.DatabaseURL}
 	t.Cleanup(func() {
 		srv.Close()
 		ts.Close()
