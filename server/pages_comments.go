@@ -1,0 +1,217 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/collab"
+	"pacte/models"
+)
+
+// Comments on the measure page: the thread is loaded by a hook of the
+// measure page and drawn by templates/partials/comments.html; the forms
+// below work without JavaScript and come back to the comment they touched.
+
+func init() {
+	measurePageHooks = append(measurePageHooks, func(c echo.Context, p *Page, m models.MeasureAccess) error {
+		return p.srv.loadMeasureComments(c, p, m)
+	})
+	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
+		e.POST("/measures/:id/comments", s.pageCommentCreate)
+		e.POST("/comments/:id/edit", s.pageCommentEdit)
+		e.POST("/comments/:id/delete", s.pageCommentDelete)
+		e.POST("/comments/:id/report", s.pageCommentReport)
+		e.POST("/comments/:id/hide", s.pageCommentHide)
+		e.POST("/comments/:id/restore", s.pageCommentRestore)
+		e.POST("/comments/:id/dismiss", s.pageCommentDismiss)
+	})
+}
+
+// commentFlash names the message shown after a comment form, by the error's
+// code; errors people cannot fix from the form (404, 403, 500) are shown as
+// the error page instead.
+func commentFlash(err error) (string, bool) {
+	e, ok := err.(*models.Error)
+	if !ok {
+		return "", false
+	}
+	switch e.Code {
+	case "measure_closed":
+		return "comment_closed", true
+	case "comment_hidden":
+		return "comment_hidden", true
+	case "already_reported":
+		return "comment_already_reported", true
+	case "already_hidden", "not_hidden", "no_open_reports":
+		return "comment_already_handled", true
+	case "invalid_fields":
+		for _, f := range []string{"body", "reason", "anchor", "parent_id"} {
+			if _, bad := e.Fields[f]; bad {
+				return "comment_invalid_" + f, true
+			}
+		}
+		return "comment_invalid_body", true
+	}
+	return "", false
+}
+
+// measureURL is where a comment lives on its measure's page.
+func measureURL(measureID, commentID int64) string {
+	u := "/measures/" + strconv.FormatInt(measureID, 10)
+	if commentID > 0 {
+		return u + "#comment-" + strconv.FormatInt(commentID, 10)
+	}
+	return u + "#comments"
+}
+
+// backTo is where a moderation form returns: the queue when it came from
+// there (a fixed list of local addresses, never a URL from the form), else
+// the comment on its measure.
+func backTo(c echo.Context, measureID, commentID int64) string {
+	if next := c.FormValue("next"); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
+		if !strings.ContainsAny(next, "\\\r\n") && !strings.Contains(next, "//") {
+			return next
+		}
+	}
+	return measureURL(measureID, commentID)
+}
+
+// commentDone redirects after a form: success leaves a flash, a problem the
+// person can fix leaves a flash that says what it was.
+func (s *Server) commentDone(c echo.Context, err error, okFlash, to string) error {
+	if err != nil {
+		key, fixable := commentFlash(err)
+		if !fixable {
+			return err
+		}
+		s.flash(c, key)
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+	s.flash(c, okFlash)
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+func (s *Server) pageCommentCreate(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	mid, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	in := models.NewComment{Body: c.FormValue("body")}
+	parent := int64(0)
+	if v := c.FormValue("parent_id"); v != "" {
+		if parent, err = strconv.ParseInt(v, 10, 64); err != nil || parent <= 0 {
+			return s.commentDone(c, (models.FieldErrors{"parent_id": "Not a comment."}).Err(), "", measureURL(mid, 0))
+		}
+		in.ParentID = &parent
+	}
+	if q := strings.TrimSpace(c.FormValue("anchor_quote")); q != "" {
+		in.Anchor = &models.AnchorInput{Quote: q, Locate: true}
+	}
+	v, err := s.store.CreateComment(c.Request().Context(), u, mid, in)
+	if err != nil {
+		return s.commentDone(c, err, "", measureURL(mid, parent))
+	}
+	return s.commentDone(c, nil, "comment_posted", measureURL(mid, v.ID))
+}
+
+// commentAction finds the comment a form acts on (404 if the person cannot
+// see it) and runs the action.
+func (s *Server) commentAction(c echo.Context, okFlash string, act func(u *models.User, id int64) error) error {
+	return s.commentActionTo(c, okFlash, true, act)
+}
+
+func (s *Server) commentActionTo(c echo.Context, okFlash string, toComment bool, act func(u *models.User, id int64) error) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.store.CommentByID(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	target := id
+	if !toComment {
+		target = 0
+	}
+	return s.commentDone(c, act(u, id), okFlash, backTo(c, v.MeasureID, target))
+}
+
+func (s *Server) pageCommentEdit(c echo.Context) error {
+	return s.commentAction(c, "comment_saved", func(u *models.User, id int64) error {
+		_, err := s.store.EditComment(c.Request().Context(), u, id, c.FormValue("body"))
+		return err
+	})
+}
+
+func (s *Server) pageCommentDelete(c echo.Context) error {
+	return s.commentActionTo(c, "comment_deleted", false, func(u *models.User, id int64) error {
+		return s.store.DeleteComment(c.Request().Context(), u, id)
+	})
+}
+
+func (s *Server) pageCommentReport(c echo.Context) error {
+	return s.commentAction(c, "comment_reported", func(u *models.User, id int64) error {
+		_, err := s.store.ReportComment(c.Request().Context(), u, id, c.FormValue("reason"))
+		return err
+	})
+}
+
+func (s *Server) pageCommentHide(c echo.Context) error {
+	return s.commentAction(c, "comment_hidden_done", func(u *models.User, id int64) error {
+		_, err := s.store.HideComment(c.Request().Context(), u, id, c.FormValue("reason"))
+		return err
+	})
+}
+
+func (s *Server) pageCommentRestore(c echo.Context) error {
+	return s.commentAction(c, "comment_restored", func(u *models.User, id int64) error {
+		_, err := s.store.RestoreComment(c.Request().Context(), u, id)
+		return err
+	})
+}
+
+func (s *Server) pageCommentDismiss(c echo.Context) error {
+	return s.commentAction(c, "comment_dismissed", func(u *models.User, id int64) error {
+		_, err := s.store.DismissReports(c.Request().Context(), u, id)
+		return err
+	})
+}
+
+// loadMeasureComments is the measure page's hook: it loads the thread as the
+// viewer may see it for the "measure-comments" partial, and marks the
+// quoted spans in the rendered body.
+func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAccess) error {
+	if p.User == nil {
+		return nil
+	}
+	t, err := s.store.CommentThread(c.Request().Context(), p.User, m)
+	if err != nil {
+		return err
+	}
+	data, ok := p.Data.(map[string]any)
+	if !ok {
+		return nil
+	}
+	data["Comments"] = t
+	// Mark the quoted words in the rendered body (the anchors' offsets
+	// count in the current body, which is what the page shows first).
+	if body, ok := data["BodyHTML"].(string); ok {
+		n := 0
+		if d, ok := data["Measure"].(*models.MeasureDetail); ok && d != nil && d.Measure != nil {
+			n = collab.UTF16Len(d.Body)
+		}
+		data["BodyHTML"] = markAnchors(body, anchorMarks(t, n))
+	}
+	return nil
+}

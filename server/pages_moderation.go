@@ -1,0 +1,52 @@
+package server
+
+import (
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/models"
+)
+
+func init() {
+	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
+		e.GET("/moderation", s.pageModeration)
+	})
+}
+
+// pageModeration is the moderators' queue: comments with open reports and
+// hidden comments, with the reasons, and the buttons to act on them. Its
+// forms come back here (next=/moderation?…).
+func (s *Server) pageModeration(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !models.Can(u, models.ActModerate, nil) {
+		return models.Errorf(models.EForbidden, "Only moderators handle reports.")
+	}
+	show := c.QueryParam("show")
+	if show != "reported" && show != "hidden" {
+		show = ""
+	}
+	page, err := s.store.ModerationQueue(c.Request().Context(), u, models.ModerationFilter{Show: show, Cursor: c.QueryParam("cursor")})
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "moderation", "moderation.title")
+	here := "/moderation"
+	if show != "" {
+		here += "?" + url.Values{"show": {show}}.Encode()
+	}
+	next := ""
+	if page.NextCursor != "" {
+		q := url.Values{"cursor": {page.NextCursor}}
+		if show != "" {
+			q.Set("show", show)
+		}
+		next = "/moderation?" + q.Encode()
+	}
+	p.Data = map[string]any{"Items": page.Items, "Show": show, "Here": here, "NextURL": next,
+		"Filters": []string{"", "reported", "hidden"}}
+	return s.render(c, p)
+}
