@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,12 +27,15 @@ type Config struct {
 	AdminEmail     string
 	AdminPassword  string
 	ShutdownGrace  time.Duration
+	// RequireTOTPRoles are the roles that must turn on a second factor.
+	RequireTOTPRoles []string
 }
 
 // Env lists the environment variables Config reads; the deployment test
 // checks docker-compose.yml against it.
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
-	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD"}
+	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
+	"PACTE_REQUIRE_TOTP"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -42,7 +46,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return def
 	}
 	var c Config
-	var proxies string
+	var proxies, totpRoles string
 	fs := flag.NewFlagSet("pacte", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
@@ -53,6 +57,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.LogLevel, "log-level", env("PACTE_LOG_LEVEL", "info"), "debug, info, warn or error (PACTE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("PACTE_LOG_FORMAT", "text"), "text or json (PACTE_LOG_FORMAT)")
 	fs.StringVar(&c.BodyLimit, "body-limit", env("PACTE_BODY_LIMIT", "2M"), "largest request body (PACTE_BODY_LIMIT)")
+	fs.StringVar(&totpRoles, "require-totp", env("PACTE_REQUIRE_TOTP", ""), "comma-separated roles that must use two-step sign-in, e.g. reviewer,moderator,admin (PACTE_REQUIRE_TOTP)")
 	demoDefault := env("PACTE_DEMO", "") == "1" || env("PACTE_DEMO", "") == "true"
 	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed demonstration accounts and measures (PACTE_DEMO=1)")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +73,16 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		if p = strings.TrimSpace(p); p != "" {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	for _, r := range strings.Split(totpRoles, ",") {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r == "" || slices.Contains(c.RequireTOTPRoles, r) {
+			continue
+		}
+		if r != "reviewer" && r != "moderator" && r != "admin" {
+			return c, fmt.Errorf("require-totp: %q is not a role that can use two-step sign-in (reviewer, moderator, admin)", r)
+		}
+		c.RequireTOTPRoles = append(c.RequireTOTPRoles, r)
 	}
 	if c.BaseURL == "" {
 		host, port, err := net.SplitHostPort(c.Addr)
@@ -104,7 +119,8 @@ func (c Config) Describe() []any {
 	}
 	return []any{"addr", c.Addr, "base_url", c.BaseURL, "database", db, "data_dir", c.DataDir,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
-		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != ""}
+		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
+		"require_totp", strings.Join(c.RequireTOTPRoles, ",")}
 }
 
 // redactDatabaseURL hides the password wherever a PostgreSQL URL may carry

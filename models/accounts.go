@@ -71,6 +71,11 @@ type User struct {
 	Locale         string    `gorm:"column:locale"`
 	CreatedAt      time.Time `gorm:"column:created_at"`
 	UpdatedAt      time.Time `gorm:"column:updated_at"`
+	// Second factor (models/totp.go): the base32 secret (set while enrolling
+	// and once enabled), whether it is on, and the last time step accepted.
+	TOTPSecret   string `gorm:"column:totp_secret" json:"-"`
+	TOTPEnabled  bool   `gorm:"column:totp_enabled" json:"-"`
+	TOTPLastStep int64  `gorm:"column:totp_last_step" json:"-"`
 }
 
 // TableName tells GORM where users live.

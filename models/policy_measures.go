@@ -3,16 +3,17 @@ package models
 // Measure actions. Their object is a MeasureAccess (or a *Measure), except
 // ActCreateMeasure, whose object is nil.
 const (
-	ActCreateMeasure  Action = "measure.create"
-	ActViewMeasure    Action = "measure.view"
-	ActEditMeasure    Action = "measure.edit" // text, taxonomy, opening to the platform
-	ActManageEditors  Action = "measure.manage_editors"
-	ActCosponsor      Action = "measure.cosponsor"
-	ActUncosponsor    Action = "measure.uncosponsor"
-	ActSubmitMeasure  Action = "measure.submit"
+	ActCreateMeasure   Action = "measure.create"
+	ActViewMeasure     Action = "measure.view"
+	ActEditMeasure     Action = "measure.edit" // text, taxonomy, opening to the platform
+	ActManageEditors   Action = "measure.manage_editors"
+	ActCosponsor       Action = "measure.cosponsor"
+	ActUncosponsor     Action = "measure.uncosponsor"
+	ActSubmitMeasure   Action = "measure.submit"
 	ActWithdrawMeasure Action = "measure.withdraw"
-	ActReviewMeasure  Action = "measure.review"
-	ActAmendMeasure   Action = "measure.amend"
+	ActReviewMeasure   Action = "measure.review"
+	ActAmendMeasure    Action = "measure.amend"
+	ActReviewQueue     Action = "measure.review_queue" // obj: nil
 )
 
 // MeasureActions lists the actions on an existing measure, in the order the
@@ -156,6 +157,7 @@ func AvailableMeasureActions(u *User, m MeasureAccess) []string {
 
 func init() {
 	allow(ActCreateMeasure, func(u *User, _ any) bool { return CanCreateMeasure(u) })
+	allow(ActReviewQueue, func(u *User, _ any) bool { return u.Role == RoleReviewer || u.Role == RoleAdmin })
 	for _, a := range MeasureActions {
 		a := a
 		allow(a, func(u *User, obj any) bool {

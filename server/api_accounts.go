@@ -34,20 +34,41 @@ func toUserJSON(viewer, u *models.User) userJSON {
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// TOTP is the second factor (a 6-digit code or a recovery code), for
+	// accounts that have it on.
+	TOTP string `json:"totp"`
 }
 
 // login signs a person in and rotates the session: whatever session the
 // browser had before is ended, so a planted cookie is worthless afterwards.
-func (s *Server) login(c echo.Context, email, password string) (*models.User, *models.Session, error) {
-	ctx := c.Request().Context()
-	u, err := s.store.Authenticate(ctx, email, password, c.RealIP())
+// An account with a second factor also needs its code (totp).
+func (s *Server) login(c echo.Context, email, password, totp string) (*models.User, *models.Session, error) {
+	u, err := s.checkPassword(c, email, password)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.TOTPEnabled {
+		// Said only now that the password is known to be right.
+		if strings.TrimSpace(totp) == "" {
+			return nil, nil, models.ErrTOTPRequired
+		}
+		if u, err = s.secondFactor(c, u, totp); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s.startSession(c, u)
+}
+
+// checkPassword is the first step of a sign-in, with its failures logged.
+func (s *Server) checkPassword(c echo.Context, email, password string) (*models.User, error) {
+	u, err := s.store.Authenticate(c.Request().Context(), email, password, c.RealIP())
 	if err != nil {
 		if models.ErrorKind(err) == models.EUnauthorized || models.ErrorKind(err) == models.ETooMany {
 			s.log.Warn("sign-in failed", "ip", c.RealIP(), "why", err.(*models.Error).Code)
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	return s.startSession(c, u)
+	return u, nil
 }
 
 func (s *Server) startSession(c echo.Context, u *models.User) (*models.User, *models.Session, error) {
@@ -83,7 +104,7 @@ func (s *Server) apiLogin(c echo.Context) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	u, sess, err := s.login(c, req.Email, req.Password)
+	u, sess, err := s.login(c, req.Email, req.Password, req.TOTP)
 	if err != nil {
 		return err
 	}

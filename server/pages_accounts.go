@@ -36,6 +36,9 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 	}
 	p.Form["name"], p.Form["locale"] = u.Name, u.Locale
 	p.Data = map[string]any{"Tokens": tokens, "Org": org}
+	if err := s.addTOTPPanel(c, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -33,8 +33,16 @@ func (s *Server) pageLoginSubmit(c echo.Context) error {
 	p := s.newPage(c, "login", "login.title")
 	email, password := c.FormValue("email"), c.FormValue("password")
 	p.Form["email"], p.Form["next"] = email, safeNext(c.FormValue("next"))
-	if _, _, err := s.login(c, email, password); err != nil {
+	u, err := s.checkPassword(c, email, password)
+	if err != nil {
 		return s.formFailed(c, p, err)
+	}
+	if u.TOTPEnabled {
+		// No session yet: the code step carries a pending sign-in.
+		return s.loginSecondStep(c, u, p.Form["next"], s.store.Now().Add(models.PendingLoginTTL), nil)
+	}
+	if _, _, err := s.startSession(c, u); err != nil {
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, p.Form["next"])
 }

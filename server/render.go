@@ -101,6 +101,12 @@ type Page struct {
 	Error     string            // a message for the whole form
 	Data      any
 	Status    int
+
+	// LastEventID is the newest event when the page started rendering, on
+	// <body data-last-event-id>: the websocket replays everything after it,
+	// so nothing between rendering and connecting (or a later reconnect) is
+	// missed.
+	LastEventID int64
 }
 
 // T translates a key into the page's language.
@@ -160,6 +166,7 @@ func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
 	}
 	if p.User != nil {
 		p.Topics = models.UserTopic(p.User.ID)
+		p.LastEventID, _ = s.store.MaxEventID(c.Request().Context())
 	}
 	if ck, err := c.Cookie("pacte_flash"); err == nil && ck.Value != "" {
 		if s.i18n.Has("fr", "flash."+ck.Value) {

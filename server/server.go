@@ -37,6 +37,10 @@ type Config struct {
 	// Console receives what is printed for the operator (the set-up link);
 	// standard output by default.
 	Console io.Writer
+	// RequireTOTPRoles are the roles that must turn on a second factor
+	// (reviewer, moderator, admin); until they do, only their profile
+	// answers (server/totp.go).
+	RequireTOTPRoles []string
 }
 
 // Server is the HTTP side of Pacte.
@@ -51,6 +55,7 @@ type Server struct {
 	views   *views
 	metrics *metrics
 	live    Live
+	hub     *Hub // the websocket side (hub.go)
 }
 
 // Live is the real-time side the handlers tell about account changes; the
@@ -89,6 +94,9 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("base URL %q must look like https://host[:port]", cfg.BaseURL)
 	}
+	if err := checkTOTPRoles(cfg.RequireTOTPRoles); err != nil {
+		return nil, err
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		return nil, err
@@ -122,8 +130,12 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		Timeout: cfg.RequestTimeout,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/ws" },
 	}))
-	e.Use(s.authenticate, s.csrf)
+	e.Use(s.authenticate, s.csrf, s.requireTOTP)
 	s.routes()
+	if s.hub, err = newHub(s); err != nil {
+		return nil, err
+	}
+	s.SetLive(s.hub)
 	return s, nil
 }
 
@@ -139,8 +151,13 @@ func (s *Server) Store() *models.Store { return s.store }
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Close stops the live side.
-func (s *Server) Close() { s.live.Close() }
+// Close stops the live side, then the features' background work.
+func (s *Server) Close() {
+	s.live.Close()
+	for _, hook := range closeHooks {
+		hook(s)
+	}
+}
 
 // URL builds an absolute link from a path, for links handed to people.
 func (s *Server) URL(path string) string { return s.cfg.BaseURL + path }

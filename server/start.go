@@ -46,3 +46,7 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 
 // startHooks let features (demo data, live updates) join the start-up.
 var startHooks []func(ctx context.Context, s *Server, opts StartOptions) error
+
+// closeHooks stop features' background work (timers, listeners) when the
+// server closes, after the websocket connections are gone.
+var closeHooks []func(s *Server)

@@ -220,10 +220,16 @@ export class CollabSession {
     const reason = String(msg.reason || "");
     if (Number.isFinite(Number(msg.version))) this.known = Math.max(this.known, Number(msg.version));
     switch (reason) {
-      case "stale":
-        // Others got in first: fetch their updates (collab rebases ours), then push again.
-        this.pull();
+      case "stale": {
+        // Others got in first: fetch their updates (collab rebases ours), then
+        // push again. Their updates usually reached us just before the
+        // refusal; then there is nothing to fetch, and we push at once.
+        const st = this.host.state();
+        const current = Number(msg.version);
+        if (st && Number.isFinite(current) && getSyncedVersion(st) >= current) this.settle();
+        else this.pull();
         break;
+      }
       case "not_editable":
       case "forbidden":
         this.blocked = reason;

@@ -23,7 +23,7 @@ import "./app.js";
 import * as live from "./live.js";
 import { CollabSession } from "./collab-session.js";
 import { adoptEditorStyles } from "./csp-styles.js";
-import { keepRemoteCursors, pruneStale, remoteCursors, setRemoteCursor } from "./remote-cursors.js";
+import { keepRemoteCursors, pruneStale, remoteCursors, removeRemoteCursor, setRemoteCursor } from "./remote-cursors.js";
 import { csrfToken, debounce, label, throttle } from "./util.js";
 
 import { Compartment, EditorState, Prec, Transaction } from "@codemirror/state";
@@ -230,6 +230,11 @@ function mount(form) {
   }
   live.onMessage("collab.cursor", (msg) => {
     if (!haveDoc || Number(msg.measure) !== measure || msg.clientID === clientID) return;
+    if (msg.left) {
+      // The editor left (tab closed, editing stopped): their cursor goes now.
+      view.dispatch({ effects: removeRemoteCursor.of(msg.clientID) });
+      return;
+    }
     view.dispatch({
       effects: setRemoteCursor.of({ clientID: msg.clientID, user: msg.user, anchor: msg.anchor, head: msg.head }),
     });

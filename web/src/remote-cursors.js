@@ -16,6 +16,9 @@ export const setRemoteCursor = StateEffect.define();
 /** keepRemoteCursors removes every cursor for which the predicate is false. */
 export const keepRemoteCursors = StateEffect.define();
 
+/** removeRemoteCursor removes one cursor by clientID (its editor left). */
+export const removeRemoteCursor = StateEffect.define();
+
 /** How long a silent cursor stays on screen. */
 export const CURSOR_TTL = 30000;
 
@@ -76,6 +79,11 @@ const cursorField = StateField.define({
           head: clamp(v.head ?? v.anchor),
           at: Date.now(),
         });
+      } else if (e.is(removeRemoteCursor)) {
+        if (next.has(e.value)) {
+          if (next === cursors) next = new Map(cursors);
+          next.delete(e.value);
+        }
       } else if (e.is(keepRemoteCursors)) {
         for (const [id, c] of next) {
           if (!e.value(c)) {

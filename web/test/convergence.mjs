@@ -11,7 +11,8 @@
 // every client must hold the same text at the same version.
 //
 // Environment:
-//   PACTE_WS_URL       ws://127.0.0.1:8080/ws                (required)
+//   PACTE_WS_URL       ws://127.0.0.1:8080/ws                (required; several URLs,
+//                      comma-separated, spread the clients over several instances)
 //   PACTE_TOKENS       bearer tokens, comma-separated; one client each (required)
 //   PACTE_MEASURE      measure id, editable by every token's user (required)
 //   PACTE_CLIENTS      number of clients (default: one per token; tokens are reused)
@@ -35,10 +36,10 @@ import { collab, getSyncedVersion, sendableUpdates } from "@codemirror/collab";
 import { CollabSession } from "../src/collab-session.js";
 
 const env = process.env;
-const url = env.PACTE_WS_URL;
+const urls = (env.PACTE_WS_URL || "").split(",").map((u) => u.trim()).filter(Boolean);
 const tokens = (env.PACTE_TOKENS || "").split(",").map((t) => t.trim()).filter(Boolean);
 const measure = Number(env.PACTE_MEASURE);
-if (!url || !tokens.length || !Number.isInteger(measure)) {
+if (!urls.length || !tokens.length || !Number.isInteger(measure)) {
   console.error("convergence: set PACTE_WS_URL, PACTE_TOKENS and PACTE_MEASURE");
   process.exit(2);
 }
@@ -123,7 +124,7 @@ class Client {
   }
 
   connect() {
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${this.token}` } });
+    const ws = new WebSocket(urls[this.index % urls.length], { headers: { Authorization: `Bearer ${this.token}` } });
     this.ws = ws;
     ws.on("open", () => {
       if (ws !== this.ws) return;

@@ -1,0 +1,568 @@
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Limits on a measure's text. The body limit is well above any real measure
+// (the longest pact documents run to a few tens of kilobytes) and well below
+// the request limit, so an oversized body gets a clear answer of its own.
+const (
+	MaxTitleLen   = 200  // characters
+	MaxSummaryLen = 2000 // characters
+	MaxBodyBytes  = 200 * 1024
+	MaxReviewNote = 5000 // characters
+)
+
+// Measure is a proposed measure of the pact. Revision is the number of its
+// current revision; PublishedRevision is the approved one, kept published
+// while an amendment is under way.
+type Measure struct {
+	ID                 int64     `gorm:"column:id;primaryKey"`
+	Title              string    `gorm:"column:title"`
+	Summary            string    `gorm:"column:summary"`
+	Body               string    `gorm:"column:body"`
+	Pillar             string    `gorm:"column:pillar"`
+	Axis               *string   `gorm:"column:axis"`
+	LeadOrganizationID int64     `gorm:"column:lead_organization_id"`
+	Visibility         string    `gorm:"column:visibility"`
+	Status             string    `gorm:"column:status"`
+	Revision           int       `gorm:"column:revision"`
+	PublishedRevision  *int      `gorm:"column:published_revision"`
+	SubmittedOnce      bool      `gorm:"column:submitted_once"`
+	CollabVersion      int64     `gorm:"column:collab_version;<-:create"` // owned by co-editing; never written here after creation
+	CreatedBy          int64     `gorm:"column:created_by"`
+	CreatedAt          time.Time `gorm:"column:created_at"`
+	UpdatedAt          time.Time `gorm:"column:updated_at"`
+
+	EditorIDs    []int64 `gorm:"-"`
+	CosponsorIDs []int64 `gorm:"-"` // organisations, in id order
+}
+
+// TableName tells GORM where measures live.
+func (Measure) TableName() string { return "measures" }
+
+// Access is what visibility and the policy need to know of the measure.
+func (m *Measure) Access() MeasureAccess {
+	return MeasureAccess{ID: m.ID, LeadOrgID: m.LeadOrganizationID, CosponsorOrgIDs: m.CosponsorIDs,
+		EditorIDs: m.EditorIDs, Visibility: m.Visibility, Status: m.Status}
+}
+
+// AxisKey is the axis or "".
+func (m *Measure) AxisKey() string {
+	if m.Axis == nil {
+		return ""
+	}
+	return *m.Axis
+}
+
+// Amending reports whether an approved measure is being amended: its
+// approved text is published while a newer revision goes through the
+// workflow again.
+func (m *Measure) Amending() bool {
+	return m.PublishedRevision != nil && m.Status != StatusApproved
+}
+
+// MeasureItem is a measure as lists show it (API.md "Measures"), also the
+// payload of measure events.
+type MeasureItem struct {
+	ID                 int64   `json:"id"`
+	Title              string  `json:"title"`
+	Summary            string  `json:"summary"`
+	Status             string  `json:"status"`
+	Visibility         string  `json:"visibility"`
+	Pillar             string  `json:"pillar"`
+	Axis               *string `json:"axis"`
+	LeadOrganizationID int64   `json:"lead_organization_id"`
+	CosponsorIDs       []int64 `json:"cosponsor_ids"`
+	Revision           int     `json:"revision"`
+	PublishedRevision  *int    `json:"published_revision"`
+	UpdatedAt          string  `json:"updated_at"`
+}
+
+// Item gives the list form of the measure.
+func (m *Measure) Item() MeasureItem {
+	co := m.CosponsorIDs
+	if co == nil {
+		co = []int64{}
+	}
+	return MeasureItem{ID: m.ID, Title: m.Title, Summary: m.Summary, Status: m.Status, Visibility: m.Visibility,
+		Pillar: m.Pillar, Axis: m.Axis, LeadOrganizationID: m.LeadOrganizationID, CosponsorIDs: co,
+		Revision: m.Revision, PublishedRevision: m.PublishedRevision, UpdatedAt: m.UpdatedAt.UTC().Format(time.RFC3339)}
+}
+
+// NewMeasure is what a member types to propose a measure.
+type NewMeasure struct {
+	Title   string
+	Summary string
+	Body    string
+	Pillar  string
+	Axis    string
+}
+
+// MeasureChange is an edit: nil fields stay as they are. Revision is the
+// revision the person edited; if it is no longer the current one the edit is
+// refused, so nobody overwrites what they have not seen.
+type MeasureChange struct {
+	Title      *string
+	Summary    *string
+	Body       *string
+	Pillar     *string
+	Axis       *string // "" clears it
+	Visibility *string // only federation → platform
+	Revision   int
+}
+
+// normalizeText keeps one kind of line break: browsers post "\r\n", the
+// co-editor counts "\n" as one unit, and the two must agree.
+func normalizeText(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+}
+
+func checkTitle(fe FieldErrors, s string) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		fe.Add("title", "Give the measure a title.")
+	case utf8.RuneCountInString(s) > MaxTitleLen:
+		fe.Add("title", fmt.Sprintf("The title is too long (%d characters at most).", MaxTitleLen))
+	case strings.ContainsAny(s, "\x00\n"):
+		fe.Add("title", "The title must be a single line.")
+	case !utf8.ValidString(s):
+		fe.Add("title", "The title is not valid text.")
+	}
+}
+
+func checkSummary(fe FieldErrors, s string) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		fe.Add("summary", "Write a short summary of the measure.")
+	case utf8.RuneCountInString(s) > MaxSummaryLen:
+		fe.Add("summary", fmt.Sprintf("The summary is too long (%d characters at most).", MaxSummaryLen))
+	case strings.Contains(s, "\x00") || !utf8.ValidString(s):
+		fe.Add("summary", "The summary is not valid text.")
+	}
+}
+
+// checkBody refuses an oversized body with 413 on its own: the rest of the
+// form is fine, and the person needs to know what to shorten.
+func checkBody(fe FieldErrors, s string) error {
+	if len(s) > MaxBodyBytes {
+		return &Error{Kind: ETooLarge, Code: "body_too_large",
+			Message: fmt.Sprintf("The text is too long: %d KB at most.", MaxBodyBytes/1024),
+			Fields:  map[string]string{"body": fmt.Sprintf("The text is too long: %d KB at most.", MaxBodyBytes/1024)}}
+	}
+	if strings.Contains(s, "\x00") || !utf8.ValidString(s) {
+		fe.Add("body", "The text is not valid.")
+	}
+	return nil
+}
+
+// checkTaxonomy checks the pillar, and that the axis (optional) belongs to it.
+func checkTaxonomy(db *gorm.DB, fe FieldErrors, pillar, axis string) error {
+	if pillar == "" {
+		fe.Add("pillar", "Choose a pillar.")
+		return nil
+	}
+	var n int64
+	if err := db.Model(&Pillar{}).Where("key = ?", pillar).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		fe.Add("pillar", "Unknown pillar.")
+		return nil
+	}
+	if axis == "" {
+		return nil
+	}
+	var a Axis
+	err := db.Where("key = ?", axis).Take(&a).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		fe.Add("axis", "Unknown axis.")
+	case err != nil:
+		return err
+	case a.PillarKey != pillar:
+		fe.Add("axis", "This axis is not part of the chosen pillar.")
+	}
+	return nil
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// stamp is the time written on measure rows: microseconds, which both
+// engines keep exactly, so list cursors compare equal to what was stored.
+func (s *Store) stamp() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// CreateMeasure records a new draft: revision 1, open only to its
+// federation, led by the author's federation, with the author as editor.
+func (s *Store) CreateMeasure(ctx context.Context, actor *User, in NewMeasure) (*Measure, error) {
+	if !CanCreateMeasure(actor) {
+		return nil, forbidden("Only members of a federation can propose measures.")
+	}
+	in.Title = strings.TrimSpace(normalizeText(in.Title))
+	in.Summary = strings.TrimSpace(normalizeText(in.Summary))
+	in.Body = normalizeText(in.Body)
+	in.Pillar, in.Axis = strings.TrimSpace(in.Pillar), strings.TrimSpace(in.Axis)
+	fe := FieldErrors{}
+	if err := checkBody(fe, in.Body); err != nil {
+		return nil, err
+	}
+	checkTitle(fe, in.Title)
+	checkSummary(fe, in.Summary)
+	if err := checkTaxonomy(s.Read(ctx), fe, in.Pillar, in.Axis); err != nil {
+		return nil, dbError(err)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	now := s.stamp()
+	m := &Measure{Title: in.Title, Summary: in.Summary, Body: in.Body, Pillar: in.Pillar, Axis: optString(in.Axis),
+		LeadOrganizationID: actor.OrgID(), Visibility: VisibilityFederation, Status: StatusDraft, Revision: 1,
+		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, EditorIDs: []int64{actor.ID}, CosponsorIDs: []int64{}}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if err := tx.Create(m).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("INSERT INTO measure_editors (measure_id, user_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+			m.ID, actor.ID, actor.ID, now).Error; err != nil {
+			return err
+		}
+		if err := tx.insertRevision(m, RevisionCreate, []int64{actor.ID}, now); err != nil {
+			return err
+		}
+		_, err := tx.Emit(MeasureTopic(m.ID), "measure.created", actor, m.ID, 0, map[string]any{"measure": m.Item()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadMeasure reads a measure with its editors and co-sponsors. Inside a
+// write transaction on PostgreSQL it locks the row, so that concurrent
+// edits queue up and each sees the revision the previous one left (SQLite's
+// single writer already serialises them).
+func loadMeasure(db *gorm.DB, id int64, lock bool) (*Measure, error) {
+	q := db
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var m Measure
+	if err := q.Where("id = ?", id).Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, NotFound("Measure")
+		}
+		return nil, err
+	}
+	m.EditorIDs, m.CosponsorIDs = []int64{}, []int64{}
+	if err := db.Table("measure_editors").Where("measure_id = ?", id).Order("user_id").Pluck("user_id", &m.EditorIDs).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Table("measure_cosponsors").Where("measure_id = ?", id).Order("organization_id").Pluck("organization_id", &m.CosponsorIDs).Error; err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (tx *Tx) lockMeasure(id int64) (*Measure, error) {
+	return loadMeasure(tx.DB, id, tx.store.Dialect == Postgres)
+}
+
+// MeasureByID loads a measure the viewer may see; any other is not found.
+func (s *Store) MeasureByID(ctx context.Context, viewer *User, id int64) (*Measure, error) {
+	m, err := loadMeasure(s.Read(ctx), id, false)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	if !CanSeeMeasure(viewer, m.Access()) {
+		return nil, NotFound("Measure")
+	}
+	return m, nil
+}
+
+// MeasureFilter narrows the measures list.
+type MeasureFilter struct {
+	Status         string
+	Pillar         string
+	OrganizationID int64 // leading or co-sponsoring
+	Query          string
+	Cursor         string
+	Limit          int
+	// OldestFirst orders by submission age, for the reviewers' queue.
+	OldestFirst bool
+}
+
+// Validate checks the filter values a person chose.
+func (f MeasureFilter) Validate() error {
+	fe := FieldErrors{}
+	if f.Status != "" && !ValidMeasureStatus(f.Status) {
+		fe.Add("status", "Unknown status.")
+	}
+	if utf8.RuneCountInString(f.Query) > 200 {
+		fe.Add("q", "The search is too long.")
+	}
+	return fe.Err()
+}
+
+// visibleTo restricts a query on measures to those the viewer may see: the
+// SQL twin of CanSeeMeasure (a test checks they agree), so lists and search
+// never reveal a measure its page would deny.
+func visibleTo(q *gorm.DB, u *User) *gorm.DB {
+	if !u.Active() {
+		return q.Where("1 = 0")
+	}
+	if u.Role == RoleAdmin || u.Role == RoleModerator {
+		return q
+	}
+	org := u.OrgID()
+	return q.Where(`(measures.visibility = ? OR measures.lead_organization_id = ?
+		OR EXISTS (SELECT 1 FROM measure_cosponsors c WHERE c.measure_id = measures.id AND c.organization_id = ?)
+		OR EXISTS (SELECT 1 FROM measure_editors e WHERE e.measure_id = measures.id AND e.user_id = ?))`,
+		VisibilityPlatform, org, org, u.ID)
+}
+
+func (s *Store) filteredMeasures(ctx context.Context, viewer *User, f MeasureFilter) *gorm.DB {
+	q := visibleTo(s.Read(ctx).Model(&Measure{}), viewer)
+	if f.Pillar != "" {
+		q = q.Where("measures.pillar = ?", f.Pillar)
+	}
+	if f.OrganizationID != 0 {
+		q = q.Where(`(measures.lead_organization_id = ? OR EXISTS (SELECT 1 FROM measure_cosponsors c2
+			WHERE c2.measure_id = measures.id AND c2.organization_id = ?))`, f.OrganizationID, f.OrganizationID)
+	}
+	if qs := strings.TrimSpace(f.Query); qs != "" {
+		p := likePattern(qs)
+		q = q.Where(`(LOWER(measures.title) LIKE ? ESCAPE '\' OR LOWER(measures.summary) LIKE ? ESCAPE '\' OR LOWER(measures.body) LIKE ? ESCAPE '\')`, p, p, p)
+	}
+	return q
+}
+
+// listCursor marks where a page ended: the (updated_at, id) of its last row.
+type listCursor struct {
+	at time.Time
+	id int64
+}
+
+func encodeListCursor(m *Measure) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(m.UpdatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(m.ID, 10)))
+}
+
+func decodeListCursor(c string) (*listCursor, error) {
+	if c == "" {
+		return nil, nil
+	}
+	bad := CodedError(EMalformed, "invalid_cursor", "The cursor is not valid.")
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, bad
+	}
+	at, id, ok := strings.Cut(string(b), ".")
+	if !ok {
+		return nil, bad
+	}
+	us, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 {
+		return nil, bad
+	}
+	return &listCursor{at: time.UnixMicro(us).UTC(), id: n}, nil
+}
+
+// ListMeasures pages through the measures the viewer may see, most recently
+// changed first (or, with OldestFirst, longest waiting first).
+func (s *Store) ListMeasures(ctx context.Context, viewer *User, f MeasureFilter) (Page[Measure], error) {
+	if err := f.Validate(); err != nil {
+		return Page[Measure]{}, err
+	}
+	cur, err := decodeListCursor(f.Cursor)
+	if err != nil {
+		return Page[Measure]{}, err
+	}
+	limit := ClampLimit(f.Limit)
+	q := s.filteredMeasures(ctx, viewer, f)
+	if f.Status != "" {
+		q = q.Where("measures.status = ?", f.Status)
+	}
+	order := "measures.updated_at DESC, measures.id DESC"
+	if f.OldestFirst {
+		order = "measures.updated_at ASC, measures.id ASC"
+	}
+	if cur != nil {
+		if f.OldestFirst {
+			q = q.Where("(measures.updated_at > ? OR (measures.updated_at = ? AND measures.id > ?))", cur.at, cur.at, cur.id)
+		} else {
+			q = q.Where("(measures.updated_at < ? OR (measures.updated_at = ? AND measures.id < ?))", cur.at, cur.at, cur.id)
+		}
+	}
+	// The list never needs the body: leave it in the database.
+	var ms []Measure
+	if err := q.Select("id, title, summary, pillar, axis, lead_organization_id, visibility, status, revision, published_revision, submitted_once, created_by, created_at, updated_at").
+		Order(order).Limit(limit + 1).Find(&ms).Error; err != nil {
+		return Page[Measure]{}, dbError(err)
+	}
+	page := Page[Measure]{Items: ms}
+	if len(ms) > limit {
+		page.Items = ms[:limit]
+		page.NextCursor = encodeListCursor(&page.Items[limit-1])
+	}
+	if err := s.attachCosponsors(ctx, page.Items); err != nil {
+		return Page[Measure]{}, err
+	}
+	return page, nil
+}
+
+// attachCosponsors fills CosponsorIDs for a page of measures in one query.
+func (s *Store) attachCosponsors(ctx context.Context, ms []Measure) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	at := map[int64]int{}
+	for i := range ms {
+		ids[i] = ms[i].ID
+		at[ms[i].ID] = i
+		ms[i].CosponsorIDs = []int64{}
+	}
+	var rows []struct {
+		MeasureID      int64
+		OrganizationID int64
+	}
+	if err := s.Read(ctx).Table("measure_cosponsors").Select("measure_id, organization_id").
+		Where("measure_id IN ?", ids).Order("measure_id, organization_id").Find(&rows).Error; err != nil {
+		return dbError(err)
+	}
+	for _, r := range rows {
+		i := at[r.MeasureID]
+		ms[i].CosponsorIDs = append(ms[i].CosponsorIDs, r.OrganizationID)
+	}
+	return nil
+}
+
+// MeasureCounts counts the measures the viewer may see per status, under the
+// filter's other criteria (its status is ignored), for the list's tabs.
+func (s *Store) MeasureCounts(ctx context.Context, viewer *User, f MeasureFilter) (map[string]int64, error) {
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	if err := s.filteredMeasures(ctx, viewer, f).Select("measures.status AS status, COUNT(*) AS n").
+		Group("measures.status").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := map[string]int64{}
+	for _, st := range MeasureStatuses {
+		out[st] = 0
+	}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// Cosponsor is one federation co-sponsoring a measure, and who signed it up.
+type Cosponsor struct {
+	MeasureID      int64     `gorm:"column:measure_id"`
+	OrganizationID int64     `gorm:"column:organization_id"`
+	UserID         int64     `gorm:"column:user_id"`
+	CreatedAt      time.Time `gorm:"column:created_at"`
+}
+
+// TableName tells GORM where co-sponsorships live.
+func (Cosponsor) TableName() string { return "measure_cosponsors" }
+
+// Review is a reviewer's decision on one revision.
+type Review struct {
+	ID         int64     `gorm:"column:id;primaryKey"`
+	MeasureID  int64     `gorm:"column:measure_id"`
+	ReviewerID int64     `gorm:"column:reviewer_id"`
+	Decision   string    `gorm:"column:decision"`
+	Note       string    `gorm:"column:note"`
+	Revision   int       `gorm:"column:revision"`
+	CreatedAt  time.Time `gorm:"column:created_at"`
+	Reviewer   *User     `gorm:"-"`
+}
+
+// TableName tells GORM where reviews live.
+func (Review) TableName() string { return "reviews" }
+
+// MeasureDetail is everything the measure page and API show about a measure.
+type MeasureDetail struct {
+	*Measure
+	Editors    []*User
+	Cosponsors []Cosponsor
+	Reviews    []Review // oldest first
+	// Published is the approved revision while an amendment is under way.
+	Published *Revision
+}
+
+// MeasureDetail loads a measure the viewer may see with its editors,
+// co-sponsors, reviews and, during an amendment, the published text.
+func (s *Store) MeasureDetail(ctx context.Context, viewer *User, id int64) (*MeasureDetail, error) {
+	m, err := s.MeasureByID(ctx, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &MeasureDetail{Measure: m}
+	db := s.Read(ctx)
+	if err := db.Where("measure_id = ?", id).Order("created_at, organization_id").Find(&d.Cosponsors).Error; err != nil {
+		return nil, dbError(err)
+	}
+	if err := db.Where("measure_id = ?", id).Order("id").Find(&d.Reviews).Error; err != nil {
+		return nil, dbError(err)
+	}
+	ids := append([]int64{}, m.EditorIDs...)
+	for _, r := range d.Reviews {
+		ids = append(ids, r.ReviewerID)
+	}
+	users, err := s.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, uid := range m.EditorIDs {
+		if u := users[uid]; u != nil {
+			d.Editors = append(d.Editors, u)
+		}
+	}
+	for i := range d.Reviews {
+		d.Reviews[i].Reviewer = users[d.Reviews[i].ReviewerID]
+	}
+	if m.Amending() {
+		var r Revision
+		if err := db.Where("measure_id = ? AND number = ?", id, *m.PublishedRevision).Take(&r).Error; err != nil {
+			return nil, dbError(err)
+		}
+		d.Published = &r
+	}
+	return d, nil
+}
+
+// EditorCandidates lists the active members who could be added as editors
+// (from any federation), for the measure page's picker.
+func (s *Store) EditorCandidates(ctx context.Context, m *Measure) ([]User, error) {
+	var us []User
+	q := s.Read(ctx).Where("role = ? AND status = ?", RoleMember, StatusActive)
+	if len(m.EditorIDs) > 0 {
+		q = q.Where("id NOT IN ?", m.EditorIDs)
+	}
+	err := q.Order("name, id").Limit(500).Find(&us).Error
+	return us, dbError(err)
+}

@@ -1,0 +1,500 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"pacte/models"
+)
+
+func init() {
+	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
+		e.GET("/measures", s.pageMeasures)
+		e.GET("/measures/new", s.pageMeasureNew)
+		e.POST("/measures/new", s.pageMeasureCreate)
+		e.GET("/measures/:id", s.pageMeasure)
+		e.GET("/measures/:id/edit", s.pageMeasureEdit)
+		e.POST("/measures/:id/edit", s.pageMeasureSave)
+		e.GET("/measures/:id/history", s.pageHistory)
+		e.GET("/measures/:id/diff", s.pageDiff)
+		e.POST("/measures/:id/submit", s.pageTransition(models.TransSubmit, "measure_submitted"))
+		e.POST("/measures/:id/withdraw", s.pageTransition(models.TransWithdraw, "measure_withdrawn"))
+		e.POST("/measures/:id/amend", s.pageTransition(models.TransAmend, "measure_amended"))
+		e.POST("/measures/:id/open", s.pageOpenMeasure)
+		e.POST("/measures/:id/reviews", s.pageReviewSubmit)
+		e.GET("/measures/:id/editors", s.pageEditors)
+		e.POST("/measures/:id/editors", s.pageAddEditor)
+		e.POST("/measures/:id/editors/:user_id/delete", s.pageRemoveEditor)
+		e.POST("/measures/:id/cosponsor", s.pageCosponsor(true))
+		e.POST("/measures/:id/cosponsor/delete", s.pageCosponsor(false))
+		e.GET("/review", s.pageReviewQueue)
+	})
+}
+
+// measurePageHooks let other features add to the measure page's data: the
+// comments feature puts p.Data["Comments"] there. A hook that fails fails
+// the page.
+var measurePageHooks []func(c echo.Context, p *Page, m models.MeasureAccess) error
+
+// measureRefs is the reference data measure pages name things with.
+type measureRefs struct {
+	Orgs        []models.Organization
+	Federations []models.Organization
+	OrgByID     map[int64]models.Organization
+	Pillars     []models.Pillar
+	pillarByKey map[string]models.Pillar
+	axisByKey   map[string]models.Axis
+}
+
+// refsTTL bounds how long pages may name organisations and the taxonomy
+// from memory: both change rarely (admins only), and every measure page
+// names them.
+const refsTTL = 10 * time.Second
+
+type cachedRefs struct {
+	refs *measureRefs
+	at   time.Time
+}
+
+var refsCache sync.Map // *models.Store → cachedRefs
+
+func (s *Server) measureRefs(ctx context.Context) (*measureRefs, error) {
+	if v, ok := refsCache.Load(s.store); ok {
+		if cr := v.(cachedRefs); time.Since(cr.at) < refsTTL {
+			return cr.refs, nil
+		}
+	}
+	r, err := s.loadMeasureRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	refsCache.Store(s.store, cachedRefs{r, time.Now()})
+	return r, nil
+}
+
+func (s *Server) loadMeasureRefs(ctx context.Context) (*measureRefs, error) {
+	orgs, err := s.store.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pillars, err := s.store.Taxonomy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &measureRefs{Orgs: orgs, OrgByID: map[int64]models.Organization{}, Pillars: pillars,
+		pillarByKey: map[string]models.Pillar{}, axisByKey: map[string]models.Axis{}}
+	for _, o := range orgs {
+		r.OrgByID[o.ID] = o
+		if o.Kind == models.KindFederation {
+			r.Federations = append(r.Federations, o)
+		}
+	}
+	for _, p := range pillars {
+		r.pillarByKey[p.Key] = p
+		for _, a := range p.Axes {
+			r.axisByKey[a.Key] = a
+		}
+	}
+	return r, nil
+}
+
+// PillarName names a pillar in a language; unknown keys show as they are.
+func (r *measureRefs) PillarName(key, locale string) string {
+	if p, ok := r.pillarByKey[key]; ok {
+		return p.Name(locale)
+	}
+	return key
+}
+
+// AxisName names an axis in a language.
+func (r *measureRefs) AxisName(key, locale string) string {
+	if a, ok := r.axisByKey[key]; ok {
+		return a.Name(locale)
+	}
+	return key
+}
+
+// OrgName names an organisation in a language.
+func (r *measureRefs) OrgName(id int64, locale string) string {
+	if o, ok := r.OrgByID[id]; ok {
+		return o.Name(locale)
+	}
+	return ""
+}
+
+// OrgSlug gives an organisation's short name.
+func (r *measureRefs) OrgSlug(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if o, ok := r.OrgByID[*id]; ok {
+		return o.Slug
+	}
+	return ""
+}
+
+// measureFailed re-renders a measure form page with the problem: field
+// messages beside their fields and, for the whole form, a sentence chosen by
+// the error's code (the store's sentences are English).
+func (s *Server) measureFailed(c echo.Context, p *Page, err error) error {
+	status, body := s.toAPIError(c, err)
+	if status >= 500 {
+		return err
+	}
+	p.Status = status
+	for k, v := range body.Fields {
+		p.Errors[k] = s.translateMessage(p.Locale, v)
+	}
+	if key := "measures.err." + body.Code; s.i18n.Has(p.Locale, key) {
+		p.Error = p.T(key)
+	} else {
+		p.Error = s.translateMessage(p.Locale, body.Message)
+	}
+	return s.render(c, p)
+}
+
+func idPath(id int64) string { return "/measures/" + strconv.FormatInt(id, 10) }
+
+// ---- list ------------------------------------------------------------------
+
+// measureCard is a list entry with every name and label resolved in Go: a
+// list page shows fifty of them, and template calls cost more than fields.
+type measureCard struct {
+	ID                  int64
+	Title, Summary      string
+	Status, StatusLabel string
+	Private, Amending   bool
+	Taxonomy            string
+	Lead                string
+	Cosponsors          []string
+	Revision            int
+	UpdatedISO, Updated string
+}
+
+func (s *Server) measureCards(p *Page, refs *measureRefs, ms []models.Measure) []measureCard {
+	labels := map[string]string{}
+	for _, st := range models.MeasureStatuses {
+		labels[st] = p.T("measures.status." + st)
+	}
+	out := make([]measureCard, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		c := measureCard{ID: m.ID, Title: m.Title, Summary: m.Summary, Status: m.Status, StatusLabel: labels[m.Status],
+			Private: m.Visibility == models.VisibilityFederation, Amending: m.Amending(), Revision: m.Revision,
+			Taxonomy: refs.PillarName(m.Pillar, p.Locale), Lead: refs.OrgByID[m.LeadOrganizationID].Slug,
+			UpdatedISO: m.UpdatedAt.UTC().Format(time.RFC3339), Updated: p.Time(m.UpdatedAt)}
+		if a := m.AxisKey(); a != "" {
+			c.Taxonomy += " · " + refs.AxisName(a, p.Locale)
+		}
+		for _, id := range m.CosponsorIDs {
+			c.Cosponsors = append(c.Cosponsors, refs.OrgByID[id].Slug)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func (s *Server) pageMeasures(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	f, err := measureFilter(c)
+	if err != nil {
+		return err
+	}
+	f.Limit = 50
+	page, err := s.store.ListMeasures(ctx, u, f)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.MeasureCounts(ctx, u, f)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	refs, err := s.measureRefs(ctx)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "measures", "measures.title")
+	p.Topics = "measures " + p.Topics
+	p.Data = map[string]any{"Measures": s.measureCards(p, refs, page.Items), "NextCursor": page.NextCursor, "Filter": f, "Counts": counts,
+		"Total": total, "Statuses": models.MeasureStatuses, "Refs": refs}
+	return s.render(c, p)
+}
+
+func (s *Server) pageReviewQueue(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !models.Can(u, models.ActReviewQueue, nil) {
+		return models.CodedError(models.EForbidden, "forbidden", "Only the ministry's reviewers have a review queue.")
+	}
+	ctx := c.Request().Context()
+	page, err := s.store.ListMeasures(ctx, u, models.MeasureFilter{Status: models.StatusInReview, OldestFirst: true,
+		Cursor: c.QueryParam("cursor"), Limit: 50})
+	if err != nil {
+		return err
+	}
+	refs, err := s.measureRefs(ctx)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "review", "measures.review.title")
+	p.Topics = "measures " + p.Topics
+	p.Data = map[string]any{"Measures": s.measureCards(p, refs, page.Items), "NextCursor": page.NextCursor, "Refs": refs}
+	return s.render(c, p)
+}
+
+// ---- one measure -----------------------------------------------------------
+
+// measurePage gathers everything the measure page shows to this viewer.
+func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	d, err := s.store.MeasureDetail(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := s.measureRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	access := d.Access()
+	revs, err := s.store.ListRevisionsFor(ctx, u, access, "", 5)
+	if err != nil {
+		return nil, err
+	}
+	authors, err := s.revisionAuthors(c, revs.Items)
+	if err != nil {
+		return nil, err
+	}
+	actions := map[string]bool{}
+	for _, a := range models.AvailableMeasureActions(u, access) {
+		actions[a] = true
+	}
+	p := s.newPage(c, "measure", "")
+	p.Title = d.Title
+	p.MeasureID = id
+	p.Topics = models.MeasureTopic(id) + " " + p.Topics
+	data := map[string]any{"Measure": d, "Access": access, "BodyHTML": s.renderBody(d.Body), "Refs": refs,
+		"Revisions": revs.Items, "MoreRevisions": revs.NextCursor != "", "Authors": authors, "Actions": actions,
+		"Decisions": []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}}
+	if d.Published != nil {
+		data["PublishedHTML"] = s.renderBody(d.Published.Body)
+	}
+	p.Data = data
+	for _, hook := range measurePageHooks {
+		if err := hook(c, p, access); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) pageMeasure(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.measurePage(c, id)
+	if err != nil {
+		return err
+	}
+	return s.render(c, p)
+}
+
+// measureActionFailed shows the measure page again with what went wrong and
+// what the person had typed.
+func (s *Server) measureActionFailed(c echo.Context, id int64, err error, form map[string]string) error {
+	p, perr := s.measurePage(c, id)
+	if perr != nil {
+		return perr
+	}
+	for k, v := range form {
+		p.Form[k] = v
+	}
+	return s.measureFailed(c, p, err)
+}
+
+func formRevision(c echo.Context) int {
+	n, _ := strconv.Atoi(c.FormValue("revision"))
+	return n
+}
+
+func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if _, err := s.store.TransitionMeasure(c.Request().Context(), u, id, t, formRevision(c)); err != nil {
+			return s.measureActionFailed(c, id, err, nil)
+		}
+		s.flash(c, flash)
+		target := idPath(id)
+		if t == models.TransAmend {
+			target += "/edit"
+		}
+		return c.Redirect(http.StatusSeeOther, target)
+	}
+}
+
+func (s *Server) pageOpenMeasure(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v := models.VisibilityPlatform
+	if _, err := s.store.UpdateMeasure(c.Request().Context(), u, id, models.MeasureChange{Visibility: &v, Revision: formRevision(c)}); err != nil {
+		return s.measureActionFailed(c, id, err, nil)
+	}
+	s.flash(c, "measure_opened")
+	return c.Redirect(http.StatusSeeOther, idPath(id))
+}
+
+func (s *Server) pageReviewSubmit(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	in := models.ReviewInput{Decision: c.FormValue("decision"), Note: c.FormValue("note"), Revision: formRevision(c)}
+	if _, _, err := s.store.ReviewMeasure(c.Request().Context(), u, id, in); err != nil {
+		return s.measureActionFailed(c, id, err, map[string]string{"decision": in.Decision, "note": in.Note})
+	}
+	s.flash(c, "review_saved")
+	return c.Redirect(http.StatusSeeOther, idPath(id))
+}
+
+// editorsPage is the picker of new editors, on a page of its own so the
+// measure page does not carry the list of every member.
+func (s *Server) editorsPage(c echo.Context) (*Page, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	d, err := s.store.MeasureDetail(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.CheckMeasure(u, models.ActManageEditors, d.Access()); err != nil {
+		return nil, err
+	}
+	candidates, err := s.store.EditorCandidates(ctx, d.Measure)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := s.measureRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := s.newPage(c, "measure-editors", "measures.editors.page_title")
+	p.Data = map[string]any{"Measure": d, "Candidates": candidates, "Refs": refs}
+	return p, nil
+}
+
+func (s *Server) pageEditors(c echo.Context) error {
+	p, err := s.editorsPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, p)
+}
+
+func (s *Server) pageAddEditor(c echo.Context) error {
+	p, err := s.editorsPage(c)
+	if err != nil {
+		return err
+	}
+	id := p.Data.(map[string]any)["Measure"].(*models.MeasureDetail).ID
+	p.Form["user_id"] = c.FormValue("user_id")
+	uid, _ := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+	if _, err := s.store.AddEditor(c.Request().Context(), p.User, id, uid); err != nil {
+		return s.measureFailed(c, p, err)
+	}
+	s.flash(c, "editor_added")
+	return c.Redirect(http.StatusSeeOther, idPath(id))
+}
+
+func (s *Server) pageRemoveEditor(c echo.Context) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveEditor(c.Request().Context(), u, id, uid); err != nil {
+		return s.measureActionFailed(c, id, err, nil)
+	}
+	s.flash(c, "editor_removed")
+	if uid == u.ID {
+		return c.Redirect(http.StatusSeeOther, "/measures")
+	}
+	return c.Redirect(http.StatusSeeOther, idPath(id))
+}
+
+func (s *Server) pageCosponsor(add bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		flash := "cosponsored"
+		if add {
+			err = s.store.Cosponsor(c.Request().Context(), u, id)
+		} else {
+			flash = "uncosponsored"
+			err = s.store.Uncosponsor(c.Request().Context(), u, id)
+		}
+		if err != nil {
+			return s.measureActionFailed(c, id, err, nil)
+		}
+		s.flash(c, flash)
+		// Taking co-sponsorship back may hide a federation-only draft.
+		if _, err := s.store.MeasureByID(c.Request().Context(), u, id); err != nil {
+			return c.Redirect(http.StatusSeeOther, "/measures")
+		}
+		return c.Redirect(http.StatusSeeOther, idPath(id))
+	}
+}

@@ -1,0 +1,143 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"pacte/models"
+	"pacte/server/servertest"
+)
+
+// TestWS_Auth: the upgrade is refused without a valid session (401), with a
+// foreign or missing Origin on cookie auth (403), and for suspended people;
+// a bearer token needs no Origin.
+func TestWS_Auth(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, models.SQLite)
+	member := app.User(models.RoleMember, "apebi")
+	c := app.Login(member)
+	var cookie string
+	for _, ck := range c.Cookies() {
+		cookie = ck.Name + "=" + ck.Value
+	}
+
+	refused := func(t *testing.T, h http.Header, wantStatus int, wantCode string) {
+		t.Helper()
+		conn, resp, err := websocket.DefaultDialer.Dial(wsURL(app), h)
+		if err == nil {
+			conn.Close()
+			t.Fatalf("upgrade accepted, want %d", wantStatus)
+		}
+		if resp == nil {
+			t.Fatalf("no HTTP answer: %v", err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != wantStatus {
+			t.Fatalf("status %d, want %d", resp.StatusCode, wantStatus)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != wantCode {
+			t.Fatalf("body %s, want error code %q", body, wantCode)
+		}
+	}
+
+	t.Run("ErrAnonymous", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Origin", app.URL)
+		refused(t, h, 401, "unauthorized")
+	})
+	t.Run("ErrStaleCookie", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Origin", app.URL)
+		h.Set("Cookie", "pacte_session=not-a-session")
+		refused(t, h, 401, "unauthorized")
+	})
+	t.Run("ErrForeignOrigin", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Origin", "http://evil.example")
+		h.Set("Cookie", cookie)
+		refused(t, h, 403, "bad_origin")
+	})
+	t.Run("ErrNoOrigin", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Cookie", cookie)
+		refused(t, h, 403, "bad_origin")
+	})
+	t.Run("ErrBadBearer", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Authorization", "Bearer pct_nope")
+		refused(t, h, 401, "invalid_token")
+	})
+	t.Run("CookieWithOrigin", func(t *testing.T) {
+		w := dialWS(t, app, c)
+		w.subscribeLive(models.UserTopic(member.ID))
+	})
+	t.Run("BearerWithoutOrigin", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("Authorization", "Bearer "+bearerToken(t, app, member))
+		w := dialHeader(t, app, h)
+		w.subscribeLive(models.UserTopic(member.ID))
+	})
+	t.Run("ErrSuspended", func(t *testing.T) {
+		victim := app.User(models.RoleMember, "apebi")
+		vc := app.Login(victim)
+		token := bearerToken(t, app, victim)
+		w := dialWS(t, app, vc)
+		w.subscribeLive(models.UserTopic(victim.ID))
+		mod := app.User(models.RoleModerator, "apebi")
+		st := app.Login(mod).Do("PATCH", "/api/v1/users/"+itoa(victim.ID), map[string]string{"status": "suspended"}, nil)
+		if st != 200 {
+			t.Fatalf("suspend: %d", st)
+		}
+		// The open socket is closed at once…
+		if code := w.closed(5 * time.Second); code != 4001 {
+			t.Fatalf("close code %d, want 4001", code)
+		}
+		// …and neither the session nor the token opens a new one.
+		h := http.Header{}
+		h.Set("Origin", app.URL)
+		for _, ck := range vc.Cookies() {
+			h.Add("Cookie", ck.Name+"="+ck.Value)
+		}
+		refused(t, h, 401, "unauthorized")
+		h = http.Header{}
+		h.Set("Authorization", "Bearer "+token)
+		refused(t, h, 401, "invalid_token")
+	})
+	t.Run("RoleChangeAcrossTheStore", func(t *testing.T) {
+		// A change written without going through this instance's handler
+		// (another instance did it) still closes the socket: the hub reads
+		// user.updated from the log.
+		u := app.User(models.RoleMember, "ausim")
+		w := dialWS(t, app, app.Login(u))
+		w.subscribeLive(models.UserTopic(u.ID))
+		admin := app.User(models.RoleAdmin, "")
+		role := models.RoleReviewer
+		if _, err := app.Store.UpdateUser(context.Background(), admin, u.ID, models.UserChange{Role: &role}); err != nil {
+			// A member of a federation may not become reviewer; try moderator.
+			role = models.RoleModerator
+			if _, err := app.Store.UpdateUser(context.Background(), admin, u.ID, models.UserChange{Role: &role}); err != nil {
+				t.Fatalf("role change: %v", err)
+			}
+		}
+		if code := w.closed(5 * time.Second); code != 4001 {
+			t.Fatalf("close code %d, want 4001", code)
+		}
+	})
+}
+
+func itoa(n int64) string { return jsonNumber(n) }
+
+func jsonNumber(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

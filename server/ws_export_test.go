@@ -1,0 +1,41 @@
+package server
+
+import "time"
+
+// Test hooks into the live side, for the server_test package.
+
+// WSReadLimit is the largest client message accepted.
+const WSReadLimit = wsReadLimit
+
+// WSMaxCatchUp is how many missed events a subscription may replay.
+const WSMaxCatchUp = wsMaxCatchUp
+
+// LiveHub gives the server's hub.
+func (s *Server) LiveHub() *Hub { return s.hub }
+
+// ListenerPID is the PostgreSQL backend pid of the event listener (0 when
+// not connected).
+func (h *Hub) ListenerPID() int64 { return h.listenerPID.Load() }
+
+// SetListenerBackoff sets the first reconnection delay of the listener.
+func (h *Hub) SetListenerBackoff(d time.Duration) { h.listenerMinBackoff.Store(int64(d)) }
+
+// SetEventPoll sets the feeder's safety poll (0 turns it off), so that a
+// test proves delivery by notification alone.
+func (h *Hub) SetEventPoll(d time.Duration) {
+	h.pollEvery.Store(int64(d))
+	h.notify()
+}
+
+// LastPublished is the id of the last event published.
+func (h *Hub) LastPublished() int64 { return h.lastID.Load() }
+
+// Connections counts the open connections.
+func (h *Hub) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Dropped counts the connections dropped for being too slow.
+func (s *Server) Dropped() uint64 { return s.metrics.WSDropped.Load() }
