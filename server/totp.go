@@ -147,6 +147,9 @@ type totpPanel struct {
 	Enabled  bool
 	Pending  bool // a secret was drawn and awaits its first code
 	Required bool // the deployment requires it of the person's role
+	// Notice repeats the requirement in the panel when the page's flash
+	// line already carries another message.
+	Notice bool
 	// While pending: the secret, grouped by four for typing, and the
 	// otpauth:// address for apps that take one.
 	Secret    string
@@ -169,10 +172,14 @@ func (s *Server) addTOTPPanel(c echo.Context, p *Page) error {
 		panel.Secret = models.GroupTOTPSecret(u.TOTPSecret)
 		panel.URI = models.TOTPURI(u.Email, u.TOTPSecret)
 	}
-	p.Data.(map[string]any)["TOTP"] = panel
-	if panel.Required && !panel.Enabled && p.Flash == "" {
-		p.Flash = p.T("totp.required_notice")
+	if panel.Required && !panel.Enabled {
+		if p.Flash == "" {
+			p.Flash = p.T("totp.required_notice")
+		} else {
+			panel.Notice = true
+		}
 	}
+	p.Data.(map[string]any)["TOTP"] = panel
 	return nil
 }
 
