@@ -328,7 +328,7 @@ func (s *Store) PersonalData(ctx context.Context, u *User) (map[string]any, erro
 		evs = append(evs, map[string]any{"id": e.ID, "type": e.Type, "topic": e.Topic, "at": e.CreatedAt, "data": e.Data()})
 	}
 	account := map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "status": u.Status,
-		"locale": u.Locale, "created_at": u.CreatedAt, "updated_at": u.UpdatedAt}
+		"locale": u.Locale, "created_at": u.CreatedAt, "updated_at": u.UpdatedAt, "two_step_sign_in": u.TOTPEnabled}
 	if org != nil {
 		account["organization"] = map[string]any{"id": org.ID, "slug": org.Slug, "name": org.NameFr}
 	}

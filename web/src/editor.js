@@ -194,6 +194,10 @@ function mount(form) {
     const text = reason ? reasonText(form, reason) : "";
     message.textContent = text;
     message.hidden = !text;
+    // Once the server has closed editing (status change, lost rights),
+    // saving the form could only fail: say so by disabling its buttons.
+    const closed = session.blocked === "not_editable" || session.blocked === "forbidden";
+    for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = closed;
     if (canEdit() !== lastEditable) {
       lastEditable = canEdit();
       // paint may run inside an update listener, where dispatching is not
