@@ -316,6 +316,14 @@ func Fill(ctx context.Context, s *models.Store, o Options) (*filled, error) {
 	if err != nil {
 		return nil, err
 	}
+	// PostgreSQL's autovacuum analyses tables after bulk loads; do it now
+	// rather than measure the planner's guesses on a table without
+	// statistics. (SQLite keeps none unless asked, in production too.)
+	if s.Dialect == models.Postgres {
+		if err := s.Write(ctx, func(tx *models.Tx) error { return tx.Exec("ANALYZE").Error }); err != nil {
+			return nil, err
+		}
+	}
 	// The reader: a member of the hot measure's lead federation.
 	var email string
 	if err := s.Read(ctx).Raw("SELECT email FROM users WHERE organization_id = (SELECT lead_organization_id FROM measures WHERE id = ?) AND email LIKE '%@bench.pacte.ma' ORDER BY id LIMIT 1", hot).Scan(&email).Error; err != nil {
