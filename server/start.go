@@ -24,6 +24,13 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 			s.log.Info("administrator created", "email", u.Email)
 		}
 	}
+	// Features start first: demo data brings its own administrator, and
+	// then no set-up link is needed.
+	for _, hook := range startHooks {
+		if err := hook(ctx, s, opts); err != nil {
+			return err
+		}
+	}
 	has, err := s.store.HasAdmin(ctx)
 	if err != nil {
 		return err
@@ -35,11 +42,6 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		}
 		// Printed, not logged: the link is a secret for whoever runs the binary.
 		fmt.Fprintf(s.cfg.Console, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
-	}
-	for _, hook := range startHooks {
-		if err := hook(ctx, s, opts); err != nil {
-			return err
-		}
 	}
 	return nil
 }
