@@ -115,14 +115,28 @@ func TestComments_LiveThread(t *testing.T) {
 	m := a.NewWindow("M")
 	login(m, moderator)
 	m.Go(page)
-	m.Click(fmt.Sprintf(`#hide-%s > summary`, cid))
-	m.Fill(fmt.Sprintf(`#hide-%s input[name="reason"]`, cid), "Ton agressif")
-	m.ClickAndWait(fmt.Sprintf(`#hide-%s button[type="submit"]`, cid))
+	// (The comment's "Hide" link leads to a page with the reason form.)
+	m.ClickAndWait(fmt.Sprintf(`%s a[href="/comments/%s/hide"]`, sel, cid))
+	m.Fill(`#comment-action-form input[name="reason"]`, "Ton agressif")
+	m.ClickAndWait(`#comment-action-form button[type="submit"]`)
 	b.WaitUntil(fmt.Sprintf(`!document.querySelector('%s').textContent.includes("accélérer")`, sel))
 	b.WaitVisible(sel + ` .comment-placeholder`)
-	if !m.Has(fmt.Sprintf(`form[action="/comments/%s/restore"]`, cid)) {
-		t.Error("the moderator has no restore button")
+	if !m.Has(fmt.Sprintf(`a[href="/comments/%s/restore"]`, cid)) {
+		t.Error("the moderator has no restore link")
 	}
+
+	// A replies to B's reply with the page's reply link, without any
+	// script: the page comes back with the one reply form under it.
+	rid := Eval[string](a, fmt.Sprintf(`document.querySelector('[data-replies-for="%s"] [data-comment-id]').dataset.commentId`, cid))
+	a.Go(page)
+	a.ClickAndWait(fmt.Sprintf(`#comment-%s a[href="?reply_to=%s#reply-form"]`, rid, rid))
+	if got := a.Value(`#reply-form input[name="parent_id"]`); got != rid {
+		t.Errorf("the reply form answers %q, want %s", got, rid)
+	}
+	typeInto(a, `#reply-form textarea`, "Réponse sans script.")
+	a.ClickAndWait(`#reply-form button[type="submit"]`)
+	a.WaitUntil(fmt.Sprintf(`document.querySelector('[data-replies-for="%s"]')?.textContent.includes("sans script")`, rid))
+	b.WaitUntil(fmt.Sprintf(`document.querySelector('[data-replies-for="%s"]')?.textContent.includes("sans script")`, rid))
 	for _, tab := range []*Tab{a, b, m} {
 		tab.AssertCleanConsole()
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sort"
 	"strings"
@@ -48,6 +49,7 @@ type Comment struct {
 	ParentID       *int64     `gorm:"column:parent_id"`
 	AuthorID       int64      `gorm:"column:author_id"`
 	Body           string     `gorm:"column:body"`
+	StoredHTML     string     `gorm:"column:body_html"` // Body rendered and sanitised when written; '' for older rows
 	Status         string     `gorm:"column:status"`
 	HiddenReason   string     `gorm:"column:hidden_reason"`
 	HiddenBy       *int64     `gorm:"column:hidden_by"`
@@ -61,6 +63,16 @@ type Comment struct {
 
 // TableName tells GORM where comments live.
 func (Comment) TableName() string { return "comments" }
+
+// HTML is the comment's body as sanitised HTML: the copy rendered when it
+// was written, or for rows from before that column (or filled by SQL) the
+// body rendered now.
+func (c *Comment) HTML() string {
+	if c.StoredHTML != "" || c.Body == "" {
+		return c.StoredHTML
+	}
+	return markdown.Render(c.Body)
+}
 
 // Anchor is the span of the measure's body a comment quotes. From and To are
 // UTF-16 offsets into the current body (co-editing moves them as the text
@@ -372,7 +384,7 @@ func viewComment(viewer *User, m MeasureAccess, c Comment, users map[int64]*User
 		v.Can = CommentPermissions{Delete: v.Can.Delete && c.Status == CommentHidden, Restore: v.Can.Restore}
 		return v
 	}
-	v.BodyHTML = markdown.Render(c.Body)
+	v.BodyHTML = c.HTML()
 	if u, ok := users[c.AuthorID]; ok {
 		v.Author = UserRef{ID: u.ID, Name: u.Name}
 	} else {
@@ -544,7 +556,7 @@ func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64,
 		return nil, (FieldErrors{"anchor": "A reply cannot quote the text; start a new thread to quote it."}).Err()
 	}
 	html := markdown.Render(body) // slow work stays out of the transaction
-	c := Comment{MeasureID: measureID, AuthorID: actor.ID, Body: body, Status: CommentVisible, CreatedAt: s.stampNow()}
+	c := Comment{MeasureID: measureID, AuthorID: actor.ID, Body: body, StoredHTML: html, Status: CommentVisible, CreatedAt: s.stampNow()}
 	err = s.Write(ctx, func(tx *Tx) error {
 		var row struct {
 			Status string
@@ -616,10 +628,10 @@ func (s *Store) EditComment(ctx context.Context, actor *User, id int64, body str
 			return errCommentHidden()
 		}
 		now := s.stampNow()
-		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"body": body, "edited_at": now}).Error; err != nil {
+		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"body": body, "body_html": html, "edited_at": now}).Error; err != nil {
 			return err
 		}
-		cur.Body, cur.EditedAt = body, &now
+		cur.Body, cur.StoredHTML, cur.EditedAt = body, html, &now
 		c = cur
 		_, err = tx.Emit(MeasureTopic(c.MeasureID), "comment.updated", actor, c.MeasureID, 0,
 			map[string]any{"comment_id": c.ID, "comment": commentEventData(c, actor, html)})
@@ -648,7 +660,7 @@ func (s *Store) DeleteComment(ctx context.Context, actor *User, id int64) error 
 			return err
 		}
 		now := s.stampNow()
-		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"status": CommentDeleted, "body": ""}).Error; err != nil {
+		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"status": CommentDeleted, "body": "", "body_html": ""}).Error; err != nil {
 			return err
 		}
 		if err := resolveReports(tx, id, now); err != nil {
@@ -665,4 +677,15 @@ func (s *Store) DeleteComment(ctx context.Context, actor *User, id int64) error 
 
 func resolveReports(tx *Tx, commentID int64, now time.Time) error {
 	return tx.Table("comment_reports").Where("comment_id = ? AND resolved_at IS NULL", commentID).Update("resolved_at", now).Error
+}
+
+// MeasureEventVersion is the newest event of a measure, 0 if none. Every
+// change to its comments (and to the measure) writes an event, so caches
+// of what a measure's page shows use it as their version.
+func (s *Store) MeasureEventVersion(ctx context.Context, measureID int64) (int64, error) {
+	var id sql.NullInt64
+	if err := s.Read(ctx).Raw("SELECT MAX(id) FROM events WHERE measure_id = ?", measureID).Row().Scan(&id); err != nil {
+		return 0, dbError(err)
+	}
+	return id.Int64, nil
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -212,7 +213,7 @@ func TestComments_MeasurePage(t *testing.T) {
 			"data-comment-count", "data-comments-empty", "<strong>avis</strong>, corrigé", `class="badge comment-edited"`,
 			fmt.Sprintf(`<mark class="comment-anchor" data-anchor-for="%d" id="anchor-%d">des PME</mark>`, anchored.ID, anchored.ID),
 			fmt.Sprintf(`href="#anchor-%d"`, anchored.ID), "détaché", "exportatrices",
-			fmt.Sprintf(`action="/comments/%d/report"`, root), fmt.Sprintf(`action="/measures/%d/comments?parent_id=%d"`, w.open, root),
+			fmt.Sprintf(`href="/comments/%d/report"`, root), fmt.Sprintf(`href="?reply_to=%d#reply-form"`, root),
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("measure page lacks %q", want)
@@ -229,9 +230,45 @@ func TestComments_MeasurePage(t *testing.T) {
 		if !strings.Contains(body, fmt.Sprintf(`id="comment-%d"`, secret)) {
 			t.Error("the hidden comment's place is not kept")
 		}
-		for _, forbidden := range []string{fmt.Sprintf(`/comments/%d/hide"`, root), fmt.Sprintf(`/comments/%d/edit"`, root)} {
+		for _, forbidden := range []string{fmt.Sprintf(`/comments/%d/hide"`, root), fmt.Sprintf(`/comments/%d/edit"`, root), `id="reply-form"`} {
 			if strings.Contains(body, forbidden) {
 				t.Errorf("a member's page offers %s", forbidden)
+			}
+		}
+		// The reply link opens the one reply form under that comment,
+		// without JavaScript: parent filled in, whom it answers said.
+		r = getHTML(member, fmt.Sprintf("%s?reply_to=%d", page, root))
+		for _, want := range []string{`id="reply-form"`, fmt.Sprintf(`action="/measures/%d/comments"`, w.open),
+			fmt.Sprintf(`name="parent_id" value="%d"`, root), w.author.Name, `name="csrf_token"`} {
+			if !strings.Contains(string(r.Body), want) {
+				t.Errorf("reply page lacks %q", want)
+			}
+		}
+		if n := strings.Count(string(r.Body), `id="reply-form"`); n != 1 {
+			t.Errorf("%d reply forms", n)
+		}
+		// Not on a hidden comment.
+		if r = getHTML(member, fmt.Sprintf("%s?reply_to=%d", page, secret)); strings.Contains(string(r.Body), `id="reply-form"`) {
+			t.Error("a reply form under a hidden comment")
+		}
+		// The action links lead to confirm pages only for those allowed.
+		for _, tc := range []struct {
+			path string
+			want int
+		}{
+			{fmt.Sprintf("/comments/%d/report", root), 200}, {fmt.Sprintf("/comments/%d/hide", root), 403},
+			{fmt.Sprintf("/comments/%d/edit", root), 403}, {fmt.Sprintf("/comments/%d/delete", root), 403},
+			{fmt.Sprintf("/comments/%d/restore", secret), 403}, {fmt.Sprintf("/comments/%d/report", secret), 403},
+		} {
+			r := getHTML(member, tc.path)
+			if r.Status != tc.want {
+				t.Errorf("member GET %s: %d, want %d", tc.path, r.Status, tc.want)
+			}
+			if tc.want == 200 && (!strings.Contains(string(r.Body), `action="`+tc.path+`"`) || untranslated(r.Body) != "") {
+				t.Errorf("member GET %s: no form, or untranslated %q", tc.path, untranslated(r.Body))
+			}
+			if bytes.Contains(r.Body, []byte("SECRET-MASQU")) {
+				t.Errorf("member GET %s shows the hidden text", tc.path)
 			}
 		}
 		if bad := pageExecutables(r.Body); len(bad) > 0 {
@@ -239,19 +276,44 @@ func TestComments_MeasurePage(t *testing.T) {
 		}
 
 		// The moderator reads the hidden comment and why, and gets the buttons.
-		r = getHTML(app.Login(w.moderator), page)
-		for _, want := range []string{"SECRET-MASQUÉ", "RAISON-MODÉRATION", fmt.Sprintf(`action="/comments/%d/restore"`, secret), fmt.Sprintf(`action="/comments/%d/hide"`, root)} {
+		mod := app.Login(w.moderator)
+		r = getHTML(mod, page)
+		for _, want := range []string{"SECRET-MASQUÉ", "RAISON-MODÉRATION", fmt.Sprintf(`href="/comments/%d/restore"`, secret), fmt.Sprintf(`href="/comments/%d/hide"`, root)} {
 			if !strings.Contains(string(r.Body), want) {
 				t.Errorf("moderator's page lacks %q", want)
 			}
 		}
+		for _, path := range []string{fmt.Sprintf("/comments/%d/hide", root), fmt.Sprintf("/comments/%d/restore", secret), fmt.Sprintf("/comments/%d/delete", root)} {
+			if r := getHTML(mod, path); r.Status != 200 || !strings.Contains(string(r.Body), `action="`+path+`"`) {
+				t.Errorf("moderator GET %s: %d", path, r.Status)
+			}
+		}
+		// The member's page, rendered after the moderator's, still hides
+		// the text (cached per viewer), and shows what changed since.
+		w.comment(t, w.sameFed, w.open, "NOUVEAU-APRÈS-CACHE", 0)
+		r = getHTML(member, page)
+		if strings.Contains(string(r.Body), "SECRET-MASQU") || strings.Contains(string(r.Body), "RAISON-MOD") {
+			t.Error("the member's page shows the hidden comment after the moderator's")
+		}
+		if !strings.Contains(string(r.Body), "NOUVEAU-APRÈS-CACHE") {
+			t.Error("the member's page misses a comment posted since it was last rendered")
+		}
+		app.Store.HideComment(ctx, w.moderator, root, "RAISON-DEUX")
+		if r = getHTML(member, page); strings.Contains(string(r.Body), "corrigé") {
+			t.Error("the member's page still shows a comment hidden since it was last rendered")
+		}
+		app.Store.RestoreComment(ctx, w.moderator, root)
 		if bad := pageExecutables(r.Body); len(bad) > 0 {
 			t.Errorf("moderator's measure page has executable content: %v", bad)
 		}
 		// The author can edit their own.
 		r = getHTML(app.Login(w.author), page)
-		if !strings.Contains(string(r.Body), fmt.Sprintf(`action="/comments/%d/edit"`, root)) {
-			t.Error("the author's page has no edit form")
+		if !strings.Contains(string(r.Body), fmt.Sprintf(`href="/comments/%d/edit"`, root)) {
+			t.Error("the author's page has no edit link")
+		}
+		if r = getHTML(app.Login(w.author), fmt.Sprintf("/comments/%d/edit", root)); r.Status != 200 ||
+			!strings.Contains(string(r.Body), fmt.Sprintf(`action="/comments/%d/edit"`, root)) || !strings.Contains(string(r.Body), "corrigé</textarea>") {
+			t.Errorf("the author's edit page: %d", r.Status)
 		}
 		// Closed measures say so and offer no form.
 		r = getHTML(member, fmt.Sprintf("/measures/%d", w.withdrawn))

@@ -17,6 +17,7 @@ import WebSocket from "../../web/node_modules/ws/wrapper.mjs";
 import { EditorState } from "../../web/node_modules/@codemirror/state/dist/index.js";
 import { collab, getSyncedVersion } from "../../web/node_modules/@codemirror/collab/dist/index.js";
 import { CollabSession } from "../../web/src/collab-session.js";
+import { performance } from "node:perf_hooks";
 import { EDITORS, Tracker, boundary, env, sleep, token, tokensIn, typeAll } from "./measure.mjs";
 
 const url = env.PACTE_WS_URL;
@@ -30,6 +31,7 @@ if (!url || tokens.length < EDITORS || !measure) {
 const tracker = new Tracker(EDITORS);
 const errors = [];
 const counts = { pushes: 0, stale: 0 };
+const rtts = [];
 
 class Editor {
   constructor(index) {
@@ -42,7 +44,10 @@ class Editor {
       measure,
       send: (msg) => {
         if (self.ws.readyState !== WebSocket.OPEN) return false;
-        if (msg.type === "collab.push") counts.pushes++;
+        if (msg.type === "collab.push") {
+          counts.pushes++;
+          self.pushedAt = performance.now();
+        }
         self.ws.send(JSON.stringify(msg));
         return true;
       },
@@ -78,6 +83,11 @@ class Editor {
     const msg = JSON.parse(String(data));
     if (msg.type === "error") errors.push(`editor ${this.index}: error frame ${JSON.stringify(msg)}`);
     if (msg.type === "collab.rejected" && msg.reason === "stale") counts.stale++;
+    if ((msg.type === "collab.ack" || msg.type === "collab.rejected") && this.pushedAt) {
+      // Round trip of a push: what one round of the protocol costs.
+      rtts.push(performance.now() - this.pushedAt);
+      this.pushedAt = 0;
+    }
     if (msg.type === "collab.rejected" && msg.reason !== "stale") errors.push(`editor ${this.index}: rejected ${msg.reason}`);
     if (msg.type === "collab.updates" && this.next >= 0 && msg.from <= this.next) {
       // Received = the moment the update reaches this editor, counted once per version.
@@ -100,6 +110,12 @@ class Editor {
 
 let closing = false;
 
+function pct(xs, p) {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
 async function main() {
   const editors = Array.from({ length: EDITORS }, (_, i) => new Editor(i));
   const joinBy = Date.now() + 15000;
@@ -118,7 +134,7 @@ async function main() {
   const texts = new Set(editors.map((e) => e.state.doc.toString()));
   closing = true;
   for (const e of editors) e.ws.close();
-  console.log(JSON.stringify({ ...summary, version: getSyncedVersion(editors[0].state), converged: texts.size === 1, ...counts, errors: errors.slice(0, 5) }));
+  console.log(JSON.stringify({ ...summary, version: getSyncedVersion(editors[0].state), converged: texts.size === 1, ...counts, push_rtt_p50_ms: pct(rtts, 0.5), push_rtt_p99_ms: pct(rtts, 0.99), errors: errors.slice(0, 5) }));
   setTimeout(() => process.exit(0), 100).unref();
 }
 

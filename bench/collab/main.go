@@ -61,6 +61,8 @@ type result struct {
 	Version        int64    `json:"version"`
 	Pushes         int      `json:"pushes"` // Pacte: pushes sent, and how many were refused as stale
 	Stale          int      `json:"stale"`
+	PushRTT50      *float64 `json:"push_rtt_p50_ms"`
+	PushRTT99      *float64 `json:"push_rtt_p99_ms"`
 	ClientCPUms    float64  `json:"client_cpu_ms"`
 	WallMS         float64  `json:"wall_ms"`
 	Converged      bool     `json:"converged"`

@@ -26,6 +26,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"pacte/markdown"
 	"pacte/models"
 	"pacte/server"
 )
@@ -302,16 +303,24 @@ func Fill(ctx context.Context, s *models.Store, o Options) (*filled, error) {
 	}
 	hot := ids[0]
 	var comments [][]any
+	rendered := map[string]string{}
 	for i := 0; i < o.Comments; i++ {
 		m := hot
 		if i >= o.HotComments {
 			m = ids[2+r.IntN(len(ids)-2)]
 		}
 		body := fmt.Sprintf("Commentaire %d. %s **Proposition** : préciser le calendrier, voir [la note](https://www.maroc.ma/).", i, lorem[r.IntN(len(lorem))])
-		comments = append(comments, []any{m, userIDs[r.IntN(len(userIDs))], body, "visible", now.Add(-time.Duration(o.Comments-i) * time.Minute)})
+		// As the application stores them: the Markdown with its sanitised
+		// HTML, rendered once per distinct body.
+		html, ok := rendered[body]
+		if !ok {
+			html = markdown.Render(body)
+			rendered[body] = html
+		}
+		comments = append(comments, []any{m, userIDs[r.IntN(len(userIDs))], body, html, "visible", now.Add(-time.Duration(o.Comments-i) * time.Minute)})
 	}
 	err = s.Write(ctx, func(tx *models.Tx) error {
-		return insert(tx, "comments", []string{"measure_id", "author_id", "body", "status", "created_at"}, comments)
+		return insert(tx, "comments", []string{"measure_id", "author_id", "body", "body_html", "status", "created_at"}, comments)
 	})
 	if err != nil {
 		return nil, err

@@ -50,7 +50,8 @@ func main() {
 	saturate := flag.Bool("saturate", true, "after the steady run at the largest client count, raise the rate to saturation")
 	rampFlag := flag.String("ramp", "8,11,14,17,20,24,28", "event rates (per second) of the saturation ramp")
 	step := flag.Duration("step", 6*time.Second, "length of each saturation step")
-	only := flag.String("only", "", "run only pacte or baseline")
+	systemsFlag := flag.String("systems", "pacte,baseline", "systems to run, in this order, for each client count")
+	msgBytes := flag.Int("msg-bytes", 0, "size of the baseline's messages (default: the size of Pacte's comment event, measured when Pacte runs first, else 440)")
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	raiseFileLimit()
@@ -58,6 +59,7 @@ func main() {
 	if os.Getenv("WSLOAD_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1 // exact profiles, for finding what a connection costs
 	}
+	serveName = *serve
 	switch *serve {
 	case "pacte":
 		servePacte(*dataDir, *dbURL)
@@ -86,15 +88,13 @@ func main() {
 		}
 		ramp = append(ramp, r)
 	}
-	d := &driver{rate: *rate, duration: *duration, ramp: ramp, step: *step, dbURL: *dbURL}
+	d := &driver{rate: *rate, duration: *duration, ramp: ramp, step: *step, dbURL: *dbURL, msgBytes: *msgBytes}
+	systems := strings.Split(*systemsFlag, ",")
 	var results []*result
 	for i, n := range counts {
 		sat := *saturate && i == len(counts)-1
-		systems := []string{"pacte", "baseline"}
-		if *only != "" {
-			systems = []string{*only}
-		}
 		for _, sys := range systems {
+			sys = strings.TrimSpace(sys)
 			r, err := d.run(sys, n, sat)
 			if err != nil {
 				log.Fatalf("%s with %d clients: %v", sys, n, err)
@@ -125,18 +125,22 @@ func raiseFileLimit() {
 
 // phase is one measured stretch of load.
 type phase struct {
-	Rate           float64 `json:"rate"`             // events per second offered
-	Events         int     `json:"events"`           // events created
-	Expected       int64   `json:"expected"`         // events × clients
-	Delivered      int64   `json:"delivered"`        // distinct deliveries received
-	Duplicates     int64   `json:"duplicates"`       // deliveries of an event a client already had
-	Lost           int64   `json:"lost"`             // expected - delivered
-	PerSecond      float64 `json:"per_second"`       // deliveries received per second during the phase
-	P50ms          float64 `json:"p50_ms"`           // API call → receipt
-	P99ms          float64 `json:"p99_ms"`           //
-	Dropped        int64   `json:"dropped_clients"`  // connections the server closed
-	APIErrors      int64   `json:"api_errors"`       // event creations that failed
-	MessageBytes   int     `json:"message_bytes"`    // size of one delivered message
+	Rate           float64 `json:"rate"`               // events per second offered
+	Events         int     `json:"events"`             // events created
+	Expected       int64   `json:"expected"`           // events × clients
+	Delivered      int64   `json:"delivered"`          // distinct deliveries received
+	Duplicates     int64   `json:"duplicates"`         // deliveries of an event a client already had
+	Lost           int64   `json:"lost"`               // expected - delivered
+	PerSecond      float64 `json:"per_second"`         // deliveries received per second during the phase
+	P50ms          float64 `json:"p50_ms"`             // API call → receipt
+	P99ms          float64 `json:"p99_ms"`             //
+	Dropped        int64   `json:"dropped_clients"`    // connections the server closed
+	APIErrors      int64   `json:"api_errors"`         // event creations that failed
+	MessageBytes   int     `json:"message_bytes"`      // size of one delivered message
+	APIp50ms       float64 `json:"api_p50_ms"`         // how long the API call itself took
+	APIp99ms       float64 `json:"api_p99_ms"`         //
+	ServerCPU      float64 `json:"server_cpu_seconds"` // CPU time the server used during the phase
+	CPUPerDelivery float64 `json:"server_cpu_us_per_delivery"`
 	ClientsAtStart int     `json:"clients_at_start"` // live clients when it began
 }
 
@@ -154,12 +158,12 @@ type result struct {
 }
 
 func report(w io.Writer, results []*result) {
-	fmt.Fprintf(w, "\n%-8s %-9s %5s %6s %10s %6s %4s %10s %9s %9s %9s %8s\n",
-		"clients", "system", "rate", "events", "delivered", "lost", "dup", "deliv/s", "p50", "p99", "KiB/conn", "msg B")
+	fmt.Fprintf(w, "\n%-8s %-9s %5s %6s %10s %6s %4s %10s %9s %9s %9s %8s %10s\n",
+		"clients", "system", "rate", "events", "delivered", "lost", "dup", "deliv/s", "p50", "p99", "KiB/conn", "msg B", "cpu µs/msg")
 	for _, r := range results {
 		p := r.Steady
-		fmt.Fprintf(w, "%-8d %-9s %5.1f %6d %10d %6d %4d %10.0f %7.1fms %7.1fms %9.1f %8d\n",
-			r.Clients, r.System, p.Rate, p.Events, p.Delivered, p.Lost, p.Duplicates, p.PerSecond, p.P50ms, p.P99ms, r.PerConnKiB, p.MessageBytes)
+		fmt.Fprintf(w, "%-8d %-9s %5.1f %6d %10d %6d %4d %10.0f %7.1fms %7.1fms %9.1f %8d %10.2f\n",
+			r.Clients, r.System, p.Rate, p.Events, p.Delivered, p.Lost, p.Duplicates, p.PerSecond, p.P50ms, p.P99ms, r.PerConnKiB, p.MessageBytes, p.CPUPerDelivery)
 	}
 	byKey := map[string]*result{}
 	for _, r := range results {
@@ -187,8 +191,8 @@ func report(w io.Writer, results []*result) {
 		}
 		fmt.Fprintf(w, "\nramp, %s, %d clients:\n", r.System, r.Clients)
 		for _, p := range r.Ramp {
-			fmt.Fprintf(w, "  %5.1f ev/s  offered %8.0f/s  delivered %8.0f/s  p50 %7.1fms  p99 %7.1fms  lost %d  dropped %d  api errors %d\n",
-				p.Rate, p.Rate*float64(p.ClientsAtStart), p.PerSecond, p.P50ms, p.P99ms, p.Lost, p.Dropped, p.APIErrors)
+			fmt.Fprintf(w, "  %5.1f ev/s  offered %8.0f/s  delivered %8.0f/s  p50 %7.1fms  p99 %7.1fms  lost %d  dropped %d  api errors %d  api call p99 %.1fms  server cpu %.2f µs/msg\n",
+				p.Rate, p.Rate*float64(p.ClientsAtStart), p.PerSecond, p.P50ms, p.P99ms, p.Lost, p.Dropped, p.APIErrors, p.APIp99ms, p.CPUPerDelivery)
 		}
 	}
 }
@@ -308,6 +312,7 @@ func (d *driver) run(system string, n int, saturate bool) (*result, error) {
 	res.RSSIdleKiB = c.rssKiB(time.Second)
 
 	l := newLoad(system, c.info, n)
+	l.pid = c.cmd.Process.Pid
 	start := time.Now()
 	if err := l.connect(); err != nil {
 		return nil, err
@@ -318,6 +323,9 @@ func (d *driver) run(system string, n int, saturate bool) (*result, error) {
 	res.PerConnKiB = float64(res.RSSConnKiB-res.RSSIdleKiB) / float64(n)
 	log.Printf("RSS idle %d KiB, connected %d KiB: %.1f KiB per connection", res.RSSIdleKiB, res.RSSConnKiB, res.PerConnKiB)
 
+	if system != "pacte" && d.msgBytes == 0 {
+		d.msgBytes = 440
+	}
 	if system == "pacte" && d.msgBytes == 0 {
 		// One event first: its size is what the baseline sends.
 		p := l.phase(1, 1, 5*time.Second, d.msgBytes)
@@ -330,6 +338,8 @@ func (d *driver) run(system string, n int, saturate bool) (*result, error) {
 	res.Steady = l.phase(d.rate, int(d.rate*d.duration.Seconds()), 5*time.Second, d.msgBytes)
 	log.Printf("steady: %+v", res.Steady)
 	if saturate {
+		c.cmd.Process.Signal(syscall.SIGUSR2) // profile the ramp, when WSLOAD_CPUPROFILE asks for it
+		defer c.cmd.Process.Signal(syscall.SIGUSR2)
 		for _, r := range d.ramp {
 			p := l.phase(r, int(r*d.step.Seconds()), 3*time.Second, d.msgBytes)
 			log.Printf("ramp %.0f/s: delivered %.0f/s p99 %.1fms lost %d dropped %d", r, p.PerSecond, p.P99ms, p.Lost, p.Dropped)
@@ -352,6 +362,7 @@ const maxSeq = 1 << 14 // events per client run, for the seen bitsets
 
 // load is N clients of one server and the event source.
 type load struct {
+	pid     int // the server's
 	system  string
 	info    childInfo
 	n       int
@@ -366,6 +377,7 @@ type load struct {
 type tally struct {
 	sent      [maxSeq]atomic.Int64 // send time (UnixNano) per seq; 0 = not in this phase
 	hist      histogram
+	apiHist   histogram
 	delivered atomic.Int64
 	dups      atomic.Int64
 	bytes     atomic.Int64
@@ -530,6 +542,7 @@ func (l *load) close() {
 // phase creates events at rate for count events, waits up to drain for the
 // last deliveries, and tallies.
 func (l *load) phase(rate float64, count int, drain time.Duration, msgBytes int) phase {
+	cpu0 := l.serverCPU()
 	if l.nextSeq+count > maxSeq {
 		count = maxSeq - l.nextSeq
 	}
@@ -551,8 +564,11 @@ func (l *load) phase(rate float64, count int, drain time.Duration, msgBytes int)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t.sent[seq].Store(time.Now().UnixNano())
-			if err := l.create(seq, msgBytes); err != nil {
+			callStart := time.Now()
+			t.sent[seq].Store(callStart.UnixNano())
+			err := l.create(seq, msgBytes)
+			t.apiHist.add(time.Since(callStart))
+			if err != nil {
 				t.sent[seq].Store(0)
 				if apiErrors.Add(1) == 1 {
 					log.Printf("creating event %d: %v", seq, err)
@@ -586,12 +602,36 @@ func (l *load) phase(rate float64, count int, drain time.Duration, msgBytes int)
 	p.PerSecond = float64(t.inWindow.Load()) / elapsed.Seconds()
 	p.P50ms = t.hist.quantile(0.50).Seconds() * 1000
 	p.P99ms = t.hist.quantile(0.99).Seconds() * 1000
+	p.APIp50ms = t.apiHist.quantile(0.50).Seconds() * 1000
+	p.APIp99ms = t.apiHist.quantile(0.99).Seconds() * 1000
 	p.Dropped = int64(clients) - l.alive.Load()
 	p.APIErrors = apiErrors.Load()
 	if p.Delivered > 0 {
 		p.MessageBytes = int(t.bytes.Load() / p.Delivered)
 	}
+	p.ServerCPU = l.serverCPU() - cpu0
+	if p.Delivered > 0 {
+		p.CPUPerDelivery = p.ServerCPU / float64(p.Delivered) * 1e6
+	}
 	return p
+}
+
+// serverCPU is the CPU time (user + system) the server child has used, in
+// seconds: a figure less at the mercy of other work on the machine than
+// latency.
+func (l *load) serverCPU() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // clock ticks (USER_HZ = 100 on Linux)
 }
 
 // create makes one event: a comment through Pacte's API, or a message of
@@ -674,9 +714,13 @@ func (h *histogram) quantile(q float64) time.Duration {
 // exits on SIGTERM.
 func onSignals(stop func()) {
 	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		for s := range ch {
+			if s == syscall.SIGUSR2 {
+				toggleProfile()
+				continue
+			}
 			if s == syscall.SIGUSR1 {
 				runtime.GC()
 				debug.FreeOSMemory()
@@ -694,11 +738,38 @@ func onSignals(stop func()) {
 				}
 				continue
 			}
+			stopProfile()
 			stop()
 			os.Exit(0)
 		}
 	}()
 }
+
+var stopProfile = func() {}
+
+// toggleProfile starts a CPU profile (WSLOAD_CPUPROFILE.<pid>) or stops the
+// running one: the driver brackets the saturation ramp with it.
+func toggleProfile() {
+	path := os.Getenv("WSLOAD_CPUPROFILE")
+	if path == "" {
+		return
+	}
+	if profiling {
+		stopProfile()
+		stopProfile, profiling = func() {}, false
+		return
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%s", path, serveName))
+	if err == nil && pprof.StartCPUProfile(f) == nil {
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		profiling = true
+	}
+}
+
+var (
+	profiling bool
+	serveName string // pacte or baseline, in a server child
+)
 
 func announce(info childInfo) {
 	b, _ := json.Marshal(info)
