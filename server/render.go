@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -183,6 +184,10 @@ func (s *Server) flash(c echo.Context, key string) {
 	c.SetCookie(&http.Cookie{Name: "pacte_flash", Value: key, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 }
 
+// renderBuffers recycles page buffers: growing a fresh buffer to a few
+// hundred kilobytes on every request was a large share of page CPU.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // render executes a page template into a buffer first, so that a template
 // error becomes a clean 500 rather than half a page.
 func (s *Server) render(c echo.Context, p *Page) error {
@@ -190,8 +195,15 @@ func (s *Server) render(c echo.Context, p *Page) error {
 	if !ok {
 		return fmt.Errorf("no template for page %q", p.Name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		// Keep buffers of ordinary pages; let a rare huge one go.
+		if buf.Cap() <= 1<<20 {
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		return fmt.Errorf("render %s: %w", p.Name, err)
 	}
 	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
