@@ -566,3 +566,19 @@ func (s *Store) EditorCandidates(ctx context.Context, m *Measure) ([]User, error
 	err := q.Order("name, id").Limit(500).Find(&us).Error
 	return us, dbError(err)
 }
+
+// MeasureStamp is what changes whenever a measure's row does: its last
+// update and its co-editing version (co-editing writes the body without an
+// event). Pages cache what they show of a measure under it; found is false
+// for a measure that does not exist.
+func (s *Store) MeasureStamp(ctx context.Context, id int64) (updatedAt time.Time, collab int64, found bool, err error) {
+	var row struct {
+		UpdatedAt     time.Time `gorm:"column:updated_at"`
+		CollabVersion int64     `gorm:"column:collab_version"`
+	}
+	res := s.Read(ctx).Table("measures").Select("updated_at, collab_version").Where("id = ?", id).Limit(1).Find(&row)
+	if res.Error != nil {
+		return time.Time{}, 0, false, dbError(res.Error)
+	}
+	return row.UpdatedAt, row.CollabVersion, res.RowsAffected > 0, nil
+}

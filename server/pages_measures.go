@@ -266,38 +266,38 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	d, err := s.store.MeasureDetail(ctx, u, id)
+	// The page (and with it the newest event id) first: the cached part of
+	// the page is keyed by it.
+	p := s.newPage(c, "measure", "")
+	v, err := s.measureView(ctx, u, id, p.LastEventID)
 	if err != nil {
 		return nil, err
 	}
+	d := v.detail
 	refs, err := s.measureRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	access := d.Access()
-	revs, err := s.store.ListRevisionsFor(ctx, u, access, "", 5)
-	if err != nil {
-		return nil, err
-	}
-	authors, err := s.revisionAuthors(c, revs.Items)
-	if err != nil {
-		return nil, err
-	}
 	actions := map[string]bool{}
 	for _, a := range models.AvailableMeasureActions(u, access) {
 		actions[a] = true
 	}
-	p := s.newPage(c, "measure", "")
 	p.Title = d.Title
 	p.MeasureID = id
 	p.Topics = models.MeasureTopic(id) + " " + p.Topics
-	data := map[string]any{"Measure": d, "Access": access, "BodyHTML": s.renderBody(d.Body), "Refs": refs,
-		"Revisions": revs.Items, "MoreRevisions": revs.NextCursor != "", "Authors": authors, "Actions": actions,
-		"Decisions": []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}}
+	data := map[string]any{"Measure": d, "Access": access, "BodyHTML": v.bodyHTML, "Refs": refs,
+		"Revisions": v.revisions, "MoreRevisions": v.moreRevisions, "Authors": v.authors, "Actions": actions,
+		"Decisions": measureDecisions}
 	if d.Published != nil {
-		data["PublishedHTML"] = s.renderBody(d.Published.Body)
+		data["PublishedHTML"] = v.publishedHTML
 	}
 	p.Data = data
+	frags, err := s.fragments(v, p, refs)
+	if err != nil {
+		return nil, err
+	}
+	data["Fragments"] = frags
 	for _, hook := range measurePageHooks {
 		if err := hook(c, p, access); err != nil {
 			return nil, err
@@ -305,6 +305,8 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 	}
 	return p, nil
 }
+
+var measureDecisions = []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}
 
 func (s *Server) pageMeasure(c echo.Context) error {
 	id, err := pathID(c, "id")
