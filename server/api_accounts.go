@@ -212,18 +212,7 @@ func (s *Server) apiCreateToken(c echo.Context) error {
 }
 
 func (s *Server) apiDeleteToken(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteToken(c.Request().Context(), u, id); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return userIDAction(c, "id", s.store.DeleteToken)
 }
 
 type orgJSON struct {

@@ -183,18 +183,7 @@ func (s *Server) apiEditComment(c echo.Context) error {
 }
 
 func (s *Server) apiDeleteComment(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteComment(c.Request().Context(), u, id); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return userIDAction(c, "id", s.store.DeleteComment)
 }
 
 type reasonRequest struct {

@@ -365,18 +365,7 @@ func (s *Server) apiCosponsor(c echo.Context) error {
 }
 
 func (s *Server) apiUncosponsor(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.store.Uncosponsor(c.Request().Context(), u, id); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return userIDAction(c, "id", s.store.Uncosponsor)
 }
 
 type revisionJSON struct {

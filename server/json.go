@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -102,4 +103,22 @@ func requireUser(c echo.Context) (*models.User, error) {
 		return nil, models.CodedError(models.EUnauthorized, "unauthorized", "Please sign in.")
 	}
 	return u, nil
+}
+
+// userIDAction runs a store action on the signed-in person and the object
+// named by the :id path parameter, answering 204: the shape of every
+// "delete this" or "take that back" endpoint.
+func userIDAction(c echo.Context, param string, action func(ctx context.Context, u *models.User, id int64) error) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, param)
+	if err != nil {
+		return err
+	}
+	if err := action(c.Request().Context(), u, id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
