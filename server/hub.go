@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,10 +46,12 @@ const (
 //
 // One feeder goroutine publishes the event log in id order: it wakes after
 // each local commit (Store.OnCommit) and, on PostgreSQL, on every NOTIFY
-// from any instance, and reads the events after the last id it published.
-// Reading from the log rather than trusting notifications means an event is
-// published exactly once, in order, whichever instance wrote it, and a
-// listener that reconnects catches up by itself. Each event is encoded once
+// from any instance, and reads the events after the last id it published
+// (a local commit that follows that id without a gap is published as
+// handed over, without the read). Reading from the log rather than
+// trusting notifications means an event is published exactly once, in
+// order, whichever instance wrote it, and a listener that reconnects
+// catches up by itself. Each event is encoded once
 // per variant (subscription topic × moderator view) as a PreparedMessage
 // shared by all its receivers; a receiver whose queue is full is dropped, so
 // nobody waits for a slow client.
@@ -67,13 +70,17 @@ type Hub struct {
 	mu     sync.Mutex // guards conns, topics, and every subscription and wsConn.subs
 	closed bool
 	conns  map[*wsConn]struct{}
-	topics map[string]map[*wsConn]*subscription
+	topics map[string][]*subscription // a slice, for the publisher to run through quickly
 
-	wake      chan struct{}
-	lastID    atomic.Int64 // last event id published
-	pollEvery atomic.Int64 // feeder safety poll, nanoseconds; 0 disables
-	maxQueue  int
-	nextConn  atomic.Uint64
+	wake       chan struct{}
+	committed  chan []models.Event             // this instance's commits, for the feeder
+	accessSeen map[int64]*models.MeasureAccess // feeder only: see shareAccess
+	namesMu    sync.Mutex
+	names      map[int64]string // actor display names
+	lastID     atomic.Int64     // last event id published
+	pollEvery  atomic.Int64     // feeder safety poll, nanoseconds; 0 disables
+	maxQueue   int
+	nextConn   atomic.Uint64
 
 	presence *presence
 	// listener state (PostgreSQL)
@@ -85,6 +92,8 @@ type Hub struct {
 // up from the log, live events for it are held in held, and sent after the
 // replay, skipping what the replay already sent.
 type subscription struct {
+	conn       *wsConn
+	idx        int // in hub.topics[topic]
 	topic      string
 	catchingUp bool
 	held       []*hubEvent
@@ -92,13 +101,19 @@ type subscription struct {
 	// the replay then reads on from the log.
 	heldOverflow bool
 	lastSent     int64 // highest event id sent (or skipped as invisible) on it
+	// The visibility decided for the last event, and the measure access it
+	// was decided on: the feeder reuses one access value while a measure's
+	// visibility is unchanged, so most events need no new decision.
+	decidedFor *models.MeasureAccess
+	visible    bool
 }
 
 // newHub starts the live side of a server.
 func newHub(s *Server) (*Hub, error) {
 	h := &Hub{srv: s, store: s.store, log: s.log, metrics: s.metrics,
-		conns: map[*wsConn]struct{}{}, topics: map[string]map[*wsConn]*subscription{},
-		wake: make(chan struct{}, 1), maxQueue: wsMaxQueue}
+		conns: map[*wsConn]struct{}{}, topics: map[string][]*subscription{},
+		wake: make(chan struct{}, 1), committed: make(chan []models.Event, 64), maxQueue: wsMaxQueue,
+		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}}
 	var b [8]byte
 	rand.Read(b[:])
 	h.instance = hex.EncodeToString(b[:])
@@ -112,9 +127,16 @@ func newHub(s *Server) (*Hub, error) {
 	}
 	h.lastID.Store(last)
 	h.presence = newPresence(h)
-	s.store.OnCommit(func([]models.Event) { h.notify() })
-	h.wg.Add(2)
+	s.store.OnCommit(func(evs []models.Event) {
+		select {
+		case h.committed <- evs:
+		default:
+			h.notify() // the feeder is busy: it reads them from the log
+		}
+	})
+	h.wg.Add(3)
 	go h.runFeeder()
+	go h.runPinger()
 	go h.presence.run()
 	if s.store.Dialect == models.Postgres {
 		h.wg.Add(1)
@@ -198,12 +220,55 @@ func (h *Hub) unregister(c *wsConn) {
 }
 
 func (h *Hub) dropSubLocked(c *wsConn, topic string) {
+	sub := c.subs[topic]
 	delete(c.subs, topic)
-	if m := h.topics[topic]; m != nil {
-		delete(m, c)
-		if len(m) == 0 {
-			delete(h.topics, topic)
+	if sub == nil {
+		return
+	}
+	list := h.topics[topic]
+	last := len(list) - 1
+	if sub.idx > last || list[sub.idx] != sub {
+		return
+	}
+	list[sub.idx] = list[last]
+	list[sub.idx].idx = sub.idx
+	list[last] = nil
+	if last == 0 {
+		delete(h.topics, topic)
+	} else {
+		h.topics[topic] = list[:last]
+	}
+}
+
+// addSubLocked registers a subscription.
+func (h *Hub) addSubLocked(c *wsConn, sub *subscription) {
+	sub.conn = c
+	c.subs[sub.topic] = sub
+	sub.idx = len(h.topics[sub.topic])
+	h.topics[sub.topic] = append(h.topics[sub.topic], sub)
+}
+
+// runPinger asks every connection for a ping each wsPingPeriod, a quarter
+// of them each quarter period so the pongs do not all come at once. One
+// ticker for the hub rather than a timer per connection.
+func (h *Hub) runPinger() {
+	defer h.wg.Done()
+	const slices = 4
+	t := time.NewTicker(wsPingPeriod / slices)
+	defer t.Stop()
+	for n := uint64(0); ; n++ {
+		select {
+		case <-t.C:
+		case <-h.ctx.Done():
+			return
 		}
+		h.mu.Lock()
+		for c := range h.conns {
+			if c.id%slices == n%slices {
+				c.requestPing()
+			}
+		}
+		h.mu.Unlock()
 	}
 }
 
@@ -220,8 +285,10 @@ func (h *Hub) runFeeder() {
 			timer.Reset(d)
 			tick = timer.C
 		}
+		var committed []models.Event
 		select {
 		case <-h.wake:
+		case committed = <-h.committed:
 		case <-tick:
 		case <-h.ctx.Done():
 			return
@@ -232,8 +299,30 @@ func (h *Hub) runFeeder() {
 			default:
 			}
 		}
-		h.feed()
+		if committed != nil {
+			h.fromCommit(committed)
+		} else {
+			h.feed()
+		}
 	}
+}
+
+// fromCommit publishes the events a local transaction just committed. When
+// they follow the last published id without a gap they are published as
+// they are, sparing a read of the log; otherwise (another instance wrote in
+// between, or commits were handed over out of order) the log is read.
+func (h *Hub) fromCommit(evs []models.Event) {
+	last := h.lastID.Load()
+	if len(evs) == 0 || evs[len(evs)-1].ID <= last {
+		return
+	}
+	for i := range evs {
+		if evs[i].ID != last+1+int64(i) {
+			h.feed()
+			return
+		}
+	}
+	h.publishBatch(evs)
 }
 
 // feed publishes every event after the last one published.
@@ -246,20 +335,54 @@ func (h *Hub) feed() {
 			}
 			return
 		}
-		for _, he := range h.prepare(h.ctx, scan.Events) {
-			h.publish(he)
-			h.metrics.EventsPublished.Add(1)
-			for _, observe := range eventObservers { // collab.go: co-editing follows status and text changes
-				observe(h.srv, he.Event)
-			}
-			if he.Type == "user.updated" && he.SubjectUserID != nil {
-				h.recheckUser(*he.SubjectUserID)
-			}
-		}
+		h.publishBatch(scan.Events)
 		if !scan.More {
 			return
 		}
 	}
+}
+
+// publishBatch publishes events that follow the last one published, in
+// order.
+func (h *Hub) publishBatch(evs []models.Event) {
+	for i := range evs {
+		if strings.HasPrefix(evs[i].Type, "user.") && evs[i].SubjectUserID != nil {
+			h.forgetName(*evs[i].SubjectUserID) // a new name shows from this event on
+		}
+	}
+	for _, he := range h.prepare(h.ctx, evs) {
+		h.shareAccess(he)
+		h.publish(he)
+		h.metrics.EventsPublished.Add(1)
+		for _, observe := range eventObservers { // collab.go: co-editing follows status and text changes
+			observe(h.srv, he.Event)
+		}
+		if he.Type == "user.updated" && he.SubjectUserID != nil {
+			h.recheckUser(*he.SubjectUserID)
+		}
+	}
+}
+
+// shareAccess replaces an event's measure access by the one the previous
+// event of that measure had, when they are equal, so subscriptions can keep
+// their decision (see subscription.decidedFor). Feeder only.
+func (h *Hub) shareAccess(he *hubEvent) {
+	if he.access == nil {
+		return
+	}
+	if prev := h.accessSeen[he.measureID]; prev != nil && sameAccess(prev, he.access) {
+		he.access = prev
+		return
+	}
+	if len(h.accessSeen) >= 10000 {
+		clear(h.accessSeen)
+	}
+	h.accessSeen[he.measureID] = he.access
+}
+
+func sameAccess(a, b *models.MeasureAccess) bool {
+	return a.ID == b.ID && a.LeadOrgID == b.LeadOrgID && a.Visibility == b.Visibility && a.Status == b.Status &&
+		slices.Equal(a.CosponsorOrgIDs, b.CosponsorOrgIDs) && slices.Equal(a.EditorIDs, b.EditorIDs)
 }
 
 // recheckUser closes a person's connections when their role or status no
@@ -285,15 +408,25 @@ func (h *Hub) recheckUser(id int64) {
 	}
 }
 
-// publish hands one event to every subscription it is delivered on.
+// publish hands one event to every subscription it is delivered on. It
+// runs for every event and every receiver: what can be decided once per
+// event and topic is.
 func (h *Hub) publish(he *hubEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// Under the lock, so that a subscription registered now knows exactly
 	// which events it will get live: those after lastID.
 	h.lastID.Store(he.ID)
+	var delivered uint64
 	for _, topic := range he.topics {
-		for c, sub := range h.topics[topic] {
+		subs := h.topics[topic]
+		if len(subs) == 0 {
+			continue
+		}
+		kind, id, _ := models.ParseTopic(topic)
+		var forMembers, forStaff *websocket.PreparedMessage
+		for _, sub := range subs {
+			c := sub.conn
 			if sub.catchingUp {
 				switch {
 				case sub.heldOverflow:
@@ -305,9 +438,40 @@ func (h *Hub) publish(he *hubEvent) {
 				}
 				continue
 			}
-			h.deliverLocked(c, sub, he)
+			if he.ID <= sub.lastSent {
+				continue
+			}
+			sub.lastSent = he.ID
+			if he.access != nil && sub.decidedFor == he.access {
+				// Same measure access as the last event: same answer.
+				if !sub.visible {
+					continue
+				}
+			} else {
+				sub.visible = he.visibleOn(c.user, kind, id)
+				sub.decidedFor = he.access
+				if !sub.visible {
+					continue
+				}
+			}
+			var pm *websocket.PreparedMessage
+			if c.staff && he.modOnly {
+				if forStaff == nil {
+					forStaff = he.prepared(topic, true)
+				}
+				pm = forStaff
+			} else {
+				if forMembers == nil {
+					forMembers = he.prepared(topic, false)
+				}
+				pm = forMembers
+			}
+			if c.enqueue(outMsg{pm: pm}) {
+				delivered++
+			}
 		}
 	}
+	h.metrics.EventsDelivered.Add(delivered)
 }
 
 // deliverLocked queues an event on a live subscription, once, if the
@@ -387,10 +551,7 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
 			}
 		}
 	}
-	users, err := h.store.UsersByIDs(ctx, actorIDs)
-	if err != nil {
-		users = map[int64]*models.User{}
-	}
+	names := h.actorNames(ctx, actorIDs)
 	// A comment hidden or deleted since its event was written is no longer
 	// readable: members get the event without its text (models/comments.go).
 	commentOf := make([]int64, len(evs))
@@ -420,16 +581,52 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
 			he.access = access[he.measureID]
 		}
 		if a := evs[i].ActorID; a != nil {
-			he.actor = &eventActor{ID: *a}
-			if u := users[*a]; u != nil {
-				he.actor.Name = u.Name
-			}
+			he.actor = &eventActor{ID: *a, Name: names[*a]}
 		}
 		he.full, he.public = publicData(evs[i].Payload, unreadable[commentOf[i]])
 		he.modOnly = !bytes.Equal(he.full, he.public)
 		out[i] = he
 	}
 	return out
+}
+
+// actorNames gives the display names of event actors, from a cache that
+// the feeder clears for a person whenever a user.* event about them passes.
+func (h *Hub) actorNames(ctx context.Context, ids []int64) map[int64]string {
+	out := make(map[int64]string, len(ids))
+	var missing []int64
+	h.namesMu.Lock()
+	for _, id := range ids {
+		if n, ok := h.names[id]; ok {
+			out[id] = n
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	h.namesMu.Unlock()
+	if len(missing) == 0 {
+		return out
+	}
+	users, err := h.store.UsersByIDs(ctx, missing)
+	if err != nil {
+		return out
+	}
+	h.namesMu.Lock()
+	defer h.namesMu.Unlock()
+	if len(h.names) > 10000 {
+		clear(h.names)
+	}
+	for id, u := range users {
+		out[id] = u.Name
+		h.names[id] = u.Name
+	}
+	return out
+}
+
+func (h *Hub) forgetName(id int64) {
+	h.namesMu.Lock()
+	delete(h.names, id)
+	h.namesMu.Unlock()
 }
 
 // publicData gives the data as written and as members see it: without
@@ -465,11 +662,13 @@ func publicData(payload string, unreadableComment bool) (full, public json.RawMe
 // a topic: their own user topic only, and only events of measures they may
 // see.
 func (he *hubEvent) visibleTo(u *models.User, topic string) bool {
-	if !u.Active() {
-		return false
-	}
 	kind, id, ok := models.ParseTopic(topic)
-	if !ok || (kind == models.TopicKindUser && id != u.ID) {
+	return ok && he.visibleOn(u, kind, id)
+}
+
+// visibleOn is visibleTo with the topic parsed.
+func (he *hubEvent) visibleOn(u *models.User, kind string, id int64) bool {
+	if !u.Active() || kind == "" || (kind == models.TopicKindUser && id != u.ID) {
 		return false
 	}
 	if he.measureID != 0 {

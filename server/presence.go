@@ -384,9 +384,9 @@ func (h *Hub) broadcastPresence(topic string, users []presenceUser) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for c := range h.topics[topic] {
-		if models.CanSeeMeasure(c.user, acc) {
-			c.enqueue(outMsg{pm: pm})
+	for _, sub := range h.topics[topic] {
+		if models.CanSeeMeasure(sub.conn.user, acc) {
+			sub.conn.enqueue(outMsg{pm: pm})
 		}
 	}
 }

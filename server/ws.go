@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,7 @@ func (s *Server) handleWS(c echo.Context) error {
 		ws.Close()
 		return nil
 	}
+	c.Response().Status = http.StatusSwitchingProtocols // for the request log; the upgrader wrote it
 	// The request's goroutine returns at once: net/http then lets go of
 	// its buffers and the middleware's deep stack, which would otherwise be
 	// held for the connection's whole life.
@@ -99,11 +101,12 @@ type wsConn struct {
 
 	qmu       sync.Mutex
 	queue     []outMsg
-	spare     []outMsg
+	spare     []outMsg // the writer's: the queue's other buffer
 	closing   bool
 	closeCode int
 	closeText string
-	wantSpace bool
+	pingDue   bool
+	wantSpace atomic.Bool // a replay waits for room in the queue
 	// inflight counts the messages the writer has taken and not yet
 	// written: with the queue, what the bound applies to.
 	inflight atomic.Int32
@@ -158,10 +161,7 @@ func (c *wsConn) enqueue(m outMsg) bool {
 	}
 	c.queue = append(c.queue, m)
 	c.qmu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.poke()
 	return true
 }
 
@@ -177,19 +177,22 @@ func (c *wsConn) enqueueWait(m outMsg) bool {
 		if len(c.queue)+int(c.inflight.Load()) < c.hub.maxQueue/2 {
 			c.queue = append(c.queue, m)
 			c.qmu.Unlock()
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
+			c.poke()
 			return true
 		}
-		c.wantSpace = true
+		c.wantSpace.Store(true)
 		c.qmu.Unlock()
+		// The writer signals room after each batch; the timer covers a
+		// signal given just before we asked for it.
+		t := time.NewTimer(50 * time.Millisecond)
 		select {
 		case <-c.space:
+		case <-t.C:
 		case <-c.ctx.Done():
+			t.Stop()
 			return false
 		}
+		t.Stop()
 	}
 }
 
@@ -206,9 +209,27 @@ func (c *wsConn) close(code int, text string) {
 	c.queue = nil
 	c.qmu.Unlock()
 	c.cancel()
+	c.poke()
 	// A write stuck on a client that reads nothing ends now, not after
 	// the full write deadline.
 	c.ws.UnderlyingConn().SetWriteDeadline(time.Now().Add(wsCloseWait))
+}
+
+// poke wakes the writer.
+func (c *wsConn) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// requestPing asks the writer for a ping (the hub's pinger calls it every
+// wsPingPeriod): the pong, or any message, extends the read deadline.
+func (c *wsConn) requestPing() {
+	c.qmu.Lock()
+	c.pingDue = true
+	c.qmu.Unlock()
+	c.poke()
 }
 
 // serve runs the connection until it closes, then forgets it.
@@ -255,29 +276,21 @@ func (c *wsConn) runCloseHook(hook func(*Server, WSConn)) {
 	hook(c.hub.srv, c)
 }
 
-// writeLoop is the only goroutine that writes to the socket.
+// writeLoop is the only goroutine that writes to the socket. It waits on
+// one channel: closing and pings are flags it reads when woken.
 func (c *wsConn) writeLoop() {
 	defer close(c.writerDone)
-	ping := time.NewTicker(wsPingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.wake:
-			if !c.flush() {
-				c.close(websocket.CloseAbnormalClosure, "")
-			}
-		case <-ping.C:
-			c.ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "")
-			}
-		case <-c.ctx.Done():
-			c.qmu.Lock()
-			code, text := c.closeCode, c.closeText
-			c.qmu.Unlock()
-			if code == 0 {
-				code = websocket.CloseGoingAway
-			}
+	for range c.wake {
+		c.qmu.Lock()
+		closing, code, text := c.closing, c.closeCode, c.closeText
+		ping := c.pingDue
+		c.pingDue = false
+		batch := c.queue
+		c.queue = c.spare
+		c.inflight.Store(int32(len(batch)))
+		c.qmu.Unlock()
+		c.spare = nil
+		if closing {
 			if code != websocket.CloseAbnormalClosure && code != websocket.CloseNoStatusReceived {
 				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(wsCloseWait))
 			}
@@ -285,16 +298,21 @@ func (c *wsConn) writeLoop() {
 			c.ws.UnderlyingConn().SetReadDeadline(time.Now().Add(wsCloseWait))
 			return
 		}
+		ok := true
+		if ping {
+			ok = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)) == nil
+		}
+		if ok && !c.write(batch) {
+			ok = false
+		}
+		if !ok {
+			c.close(websocket.CloseAbnormalClosure, "")
+		}
 	}
 }
 
-// flush writes what is queued; false on a write error.
-func (c *wsConn) flush() bool {
-	c.qmu.Lock()
-	batch := c.queue
-	c.queue, c.spare = c.spare, nil
-	c.inflight.Store(int32(len(batch)))
-	c.qmu.Unlock()
+// write writes a batch taken from the queue; false on a write error.
+func (c *wsConn) write(batch []outMsg) bool {
 	ok := true
 	for i := range batch {
 		if ok {
@@ -311,18 +329,15 @@ func (c *wsConn) flush() bool {
 		batch[i] = outMsg{}
 		c.inflight.Add(-1)
 	}
-	c.qmu.Lock()
-	if cap(batch) <= 64 && c.spare == nil && !c.closing {
-		c.spare = batch[:0]
+	if cap(batch) <= 64 {
+		c.spare = batch[:0] // the queue's next buffer (only the writer touches spare)
 	}
-	if c.wantSpace {
-		c.wantSpace = false
+	if c.wantSpace.CompareAndSwap(true, false) {
 		select {
 		case c.space <- struct{}{}:
 		default:
 		}
 	}
-	c.qmu.Unlock()
 	return ok
 }
 
@@ -350,9 +365,17 @@ func (c *wsConn) readLoop() error {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer func() {
+				if r := recover(); r != nil {
+					c.hub.log.Error("live: message handling panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					c.Send(wsErrorMessage{Type: "error", Code: "internal", Message: "Something went wrong on our side."})
+				}
+			}()
 			c.handle(data)
 		}()
 		<-done
+		// A long replay is our doing, not the client's silence.
+		c.ws.SetReadDeadline(time.Now().Add(wsPongWait))
 	}
 }
 
@@ -497,6 +520,9 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 			if ae.Kind == models.EMalformed {
 				c.bad(errCode(ae), ae.Message, topic)
 			} else {
+				// Denied attempts are logged with who and what (SECURITY.md).
+				c.hub.log.Warn("denied", "route", "/ws", "why", "subscribe "+errCode(ae), "topic", topic,
+					"user_id", c.user.ID, "role", c.user.Role)
 				c.fail(errCode(ae), ae.Message, topic)
 			}
 		}
@@ -504,9 +530,13 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 	}
 	h := c.hub
 	h.mu.Lock()
-	if c.subs[topic] != nil {
+	if sub := c.subs[topic]; sub != nil {
+		// Already live: say so again, as for a new subscription.
+		c.enqueue(outMsg{data: subscribedMessage(topic, sub.lastSent)})
 		h.mu.Unlock()
-		h.presence.snapshot(c, topic)
+		if k, _, _ := models.ParseTopic(topic); k == models.TopicKindMeasure {
+			h.presence.snapshot(c, topic)
+		}
 		return
 	}
 	if len(c.subs) >= wsMaxSubs {
@@ -522,11 +552,7 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 		sub.lastSent = h.lastID.Load()
 		c.enqueue(outMsg{data: subscribedMessage(topic, sub.lastSent)})
 	}
-	c.subs[topic] = sub
-	if h.topics[topic] == nil {
-		h.topics[topic] = map[*wsConn]*subscription{}
-	}
-	h.topics[topic][c] = sub
+	h.addSubLocked(c, sub)
 	h.mu.Unlock()
 
 	if after != nil {

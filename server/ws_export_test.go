@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"encoding/json"
+	"sync"
+	"time"
+)
 
 // Test hooks into the live side, for the server_test package.
 
@@ -39,3 +43,21 @@ func (h *Hub) Connections() int {
 
 // Dropped counts the connections dropped for being too slow.
 func (s *Server) Dropped() uint64 { return s.metrics.WSDropped.Load() }
+
+// A message type only the tests speak: the handler answers from several
+// goroutines at once, as a feature's background work may, so that tests
+// can prove every write still goes through the connection's one writer.
+func init() {
+	wsHandlers["test.echo"] = func(s *Server, conn WSConn, raw json.RawMessage) error {
+		var wg sync.WaitGroup
+		for i := 0; i < 3; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				conn.Send(map[string]any{"type": "test.echo", "n": i})
+			}(i)
+		}
+		wg.Wait()
+		return nil
+	}
+}

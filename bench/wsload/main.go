@@ -344,11 +344,14 @@ func (d *driver) run(system string, n int, saturate bool) (*result, error) {
 			p := l.phase(r, int(r*d.step.Seconds()), 3*time.Second, d.msgBytes)
 			log.Printf("ramp %.0f/s: delivered %.0f/s p99 %.1fms lost %d dropped %d", r, p.PerSecond, p.P99ms, p.Lost, p.Dropped)
 			res.Ramp = append(res.Ramp, p)
-			if p.PerSecond > res.SaturationPerSecond {
+			best := res.SaturationPerSecond
+			if p.PerSecond > best {
 				res.SaturationPerSecond = p.PerSecond
 			}
-			if p.Lost > p.Expected/100 || p.PerSecond < 0.9*r*float64(p.ClientsAtStart) {
-				break // past saturation
+			// Past saturation: it loses events, or it no longer keeps up
+			// and no longer delivers more than at the step before.
+			if p.Lost > p.Expected/100 || (p.PerSecond < 0.9*r*float64(p.ClientsAtStart) && p.PerSecond < 1.02*best) {
+				break
 			}
 		}
 	}
@@ -854,4 +857,5 @@ func serveBaseline() {
 	onSignals(func() { srv.Close() })
 	announce(childInfo{URL: "http://" + ln.Addr().String()})
 	srv.Serve(ln)
+	select {} // the signal handler exits
 }

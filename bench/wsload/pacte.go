@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"pacte/models"
 	"pacte/server"
@@ -39,6 +44,11 @@ func (benchMeasure) TableName() string { return "measures" }
 func servePacte(dataDir, dbURL string) {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dropSchema := func() {}
+	if dbURL != "" {
+		// A schema of its own, dropped at the end: the database is left as found.
+		dbURL, dropSchema = privateSchema(dbURL)
+	}
 	store, err := models.Open(ctx, models.Options{DatabaseURL: dbURL, DataDir: dataDir, Logger: logger})
 	if err != nil {
 		log.Fatal(err)
@@ -91,7 +101,30 @@ func servePacte(dataDir, dbURL string) {
 		srv.Close()
 		hs.Close()
 		store.Close()
+		dropSchema()
 	})
 	announce(childInfo{URL: "http://" + ln.Addr().String(), Token: token, Measure: m.ID})
 	hs.Serve(ln)
+	select {} // the signal handler cleans up and exits
+}
+
+// privateSchema creates a schema for this run and returns a URL whose
+// search_path points at it, and how to drop it.
+func privateSchema(url string) (string, func()) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	name := fmt.Sprintf("wsload_%d", os.Getpid())
+	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
+		log.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + name, func() {
+		db.Exec("DROP SCHEMA " + name + " CASCADE")
+		db.Close()
+	}
 }
