@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ type collabFixture struct {
 	alice, bob, other *models.User
 }
 
-var fixtureSeq int
+// fixtureSeq keeps fixture emails unique; parallel subtests share it.
+var fixtureSeq atomic.Int64
 
 func newCollabFixture(t *testing.T, engine, body, status string) *collabFixture {
 	t.Helper()
@@ -32,9 +34,9 @@ func newCollabFixture(t *testing.T, engine, body, status string) *collabFixture 
 		t.Fatal(err)
 	}
 	mk := func(name string) *models.User {
-		fixtureSeq++
+		n := fixtureSeq.Add(1)
 		now := time.Now().UTC()
-		u := &models.User{Email: fmt.Sprintf("%s%d@example.ma", name, fixtureSeq), Name: name, OrganizationID: &apebi,
+		u := &models.User{Email: fmt.Sprintf("%s%d@example.ma", name, n), Name: name, OrganizationID: &apebi,
 			Role: models.RoleMember, Status: models.StatusActive, Locale: "fr", CreatedAt: now, UpdatedAt: now}
 		if err := s.Write(ctx, func(tx *models.Tx) error { return tx.Create(u).Error }); err != nil {
 			t.Fatal(err)
