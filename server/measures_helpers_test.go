@@ -74,7 +74,6 @@ func (m msMeasure) can(action string) bool {
 	return false
 }
 
-var msSeq = 0
 
 // msNewBody is a valid creation request.
 func msNewBody(title string) map[string]any {
