@@ -74,7 +74,6 @@ func (m msMeasure) can(action string) bool {
 	return false
 }
 
-
 // msNewBody is a valid creation request.
 func msNewBody(title string) map[string]any {
 	return map[string]any{"title": title, "summary": "Résumé de " + title,
