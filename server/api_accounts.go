@@ -404,11 +404,7 @@ type userUpdateRequest struct {
 }
 
 func (s *Server) apiUpdateUser(c echo.Context) error {
-	viewer, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	viewer, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -121,11 +121,7 @@ func (r commentRequest) toNew() (models.NewComment, error) {
 }
 
 func (s *Server) apiCreateComment(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -145,11 +141,7 @@ func (s *Server) apiCreateComment(c echo.Context) error {
 }
 
 func (s *Server) apiGetComment(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -161,11 +153,7 @@ func (s *Server) apiGetComment(c echo.Context) error {
 }
 
 func (s *Server) apiEditComment(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -203,11 +191,7 @@ func readReason(c echo.Context) (string, error) {
 }
 
 func (s *Server) apiReportComment(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -225,11 +209,7 @@ func (s *Server) apiReportComment(c echo.Context) error {
 // moderateAPI runs a moderator action and answers with the comment as the
 // moderator now sees it.
 func (s *Server) moderateAPI(c echo.Context, act func(u *models.User, id int64, reason string) (*models.CommentView, error), withReason bool) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -190,11 +190,7 @@ func (s *Server) writeMeasure(c echo.Context, u *models.User, id int64, status i
 }
 
 func (s *Server) apiGetMeasure(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -212,11 +208,7 @@ type updateMeasureRequest struct {
 }
 
 func (s *Server) apiUpdateMeasure(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -257,11 +249,7 @@ type transitionRequest struct {
 // optional {revision} guards against acting on a text one has not seen.
 func (s *Server) apiTransition(t models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := requireUser(c)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
+		u, id, err := userAndID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -283,11 +271,7 @@ type reviewRequest struct {
 }
 
 func (s *Server) apiReviewMeasure(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -311,11 +295,7 @@ type editorRequest struct {
 }
 
 func (s *Server) apiAddEditor(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -331,11 +311,7 @@ func (s *Server) apiAddEditor(c echo.Context) error {
 }
 
 func (s *Server) apiRemoveEditor(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -350,11 +326,7 @@ func (s *Server) apiRemoveEditor(c echo.Context) error {
 }
 
 func (s *Server) apiCosponsor(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -403,11 +375,7 @@ func (s *Server) revisionAuthors(c echo.Context, rs []models.Revision) (map[int6
 }
 
 func (s *Server) apiListRevisions(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -431,11 +399,7 @@ func (s *Server) apiListRevisions(c echo.Context) error {
 }
 
 func (s *Server) apiGetRevision(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -492,11 +456,7 @@ type diffJSON struct {
 }
 
 func (s *Server) apiDiff(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -105,15 +105,25 @@ func requireUser(c echo.Context) (*models.User, error) {
 	return u, nil
 }
 
+// userAndID gives the signed-in person (or a 401) and the object named by a
+// numeric path parameter (or a 404): the start of most handlers.
+func userAndID(c echo.Context, param string) (*models.User, int64, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(c, param)
+	if err != nil {
+		return nil, 0, err
+	}
+	return u, id, nil
+}
+
 // userIDAction runs a store action on the signed-in person and the object
 // named by the :id path parameter, answering 204: the shape of every
 // "delete this" or "take that back" endpoint.
 func userIDAction(c echo.Context, param string, action func(ctx context.Context, u *models.User, id int64) error) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, param)
+	u, id, err := userAndID(c, param)
 	if err != nil {
 		return err
 	}

@@ -110,11 +110,7 @@ func (s *Server) pageTokenCreate(c echo.Context) error {
 }
 
 func (s *Server) pageTokenDelete(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}

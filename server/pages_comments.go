@@ -105,11 +105,7 @@ func (s *Server) commentDone(c echo.Context, err error, okFlash, to string) erro
 }
 
 func (s *Server) pageCommentCreate(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	mid, err := pathID(c, "id")
+	u, mid, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -142,11 +138,7 @@ func (s *Server) commentAction(c echo.Context, okFlash string, act func(u *model
 }
 
 func (s *Server) commentActionTo(c echo.Context, okFlash string, toComment bool, act func(u *models.User, id int64) error) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -207,11 +199,7 @@ func (s *Server) pageCommentDismiss(c echo.Context) error {
 // 403, whoever cannot see the comment a 404.
 func (s *Server) pageCommentConfirm(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := requireUser(c)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
+		u, id, err := userAndID(c, "id")
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,7 @@ import (
 // The revision history of a measure and the comparison of two revisions.
 
 func (s *Server) pageHistory(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -36,11 +32,7 @@ func (s *Server) pageHistory(c echo.Context) error {
 }
 
 func (s *Server) pageDiff(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}

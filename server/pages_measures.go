@@ -340,11 +340,7 @@ func formRevision(c echo.Context) int {
 
 func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := requireUser(c)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
+		u, id, err := userAndID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -361,11 +357,7 @@ func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerF
 }
 
 func (s *Server) pageOpenMeasure(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -378,11 +370,7 @@ func (s *Server) pageOpenMeasure(c echo.Context) error {
 }
 
 func (s *Server) pageReviewSubmit(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -450,11 +438,7 @@ func (s *Server) pageAddEditor(c echo.Context) error {
 }
 
 func (s *Server) pageRemoveEditor(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
+	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -474,11 +458,7 @@ func (s *Server) pageRemoveEditor(c echo.Context) error {
 
 func (s *Server) pageCosponsor(add bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := requireUser(c)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
+		u, id, err := userAndID(c, "id")
 		if err != nil {
 			return err
 		}
