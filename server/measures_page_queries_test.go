@@ -17,17 +17,18 @@ import (
 // checks that an edit is shown at once.
 func TestMeasuresPage_Queries(t *testing.T) {
 	t.Parallel()
-	app := servertest.New(t, models.SQLite)
+	var n atomic.Int64
+	count := func(*gorm.DB) { n.Add(1) }
+	app := servertest.New(t, models.SQLite, servertest.WithStore(func(s *models.Store) {
+		db := s.Read(context.Background())
+		db.Callback().Query().After("gorm:query").Register("test:count_query", count)
+		db.Callback().Row().After("gorm:row").Register("test:count_row", count)
+		db.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
+	}))
 	author := app.User(models.RoleMember, "apebi")
 	ac := app.Login(author)
 	m := msCreate(t, ac, "Compter les requêtes de la page")
 	path := fmt.Sprintf("/measures/%d", m.ID)
-	var n atomic.Int64
-	count := func(*gorm.DB) { n.Add(1) }
-	db := app.Store.Read(context.Background())
-	db.Callback().Query().After("gorm:query").Register("test:count_query", count)
-	db.Callback().Row().After("gorm:row").Register("test:count_row", count)
-	db.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
 	msWantPage(t, msHTML(ac, path), 200, m.Title)
 	n.Store(0)
 	msWantPage(t, msHTML(ac, path), 200, m.Title)

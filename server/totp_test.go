@@ -27,7 +27,7 @@ var (
 // requireTOTP is the deployment setting that makes the second factor
 // compulsory for the staff roles.
 func requireTOTP(roles ...string) servertest.Option {
-	return func(c *server.Config) { c.RequireTOTPRoles = roles }
+	return servertest.WithConfig(func(c *server.Config) { c.RequireTOTPRoles = roles })
 }
 
 // totpCode is what the person's app shows now, by the server's clock.

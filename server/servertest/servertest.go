@@ -52,19 +52,34 @@ func (c *Clock) Now() time.Time { return time.Now().UTC().Add(time.Duration(c.of
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-// Option adjusts the server configuration before it starts.
-type Option func(*server.Config)
+// Option adjusts the server before it starts.
+type Option func(*setup)
+
+type setup struct {
+	cfg        *server.Config
+	storeHooks []func(*models.Store)
+}
+
+// WithConfig changes the server configuration.
+func WithConfig(fn func(*server.Config)) Option { return func(s *setup) { fn(s.cfg) } }
+
+// WithStore runs fn on the store before the server and its background
+// goroutines start, e.g. to register GORM callbacks that count queries
+// (registering them later races with the goroutines using the store).
+func WithStore(fn func(*models.Store)) Option {
+	return func(s *setup) { s.storeHooks = append(s.storeHooks, fn) }
+}
 
 // WithHTTPS makes the server believe it is served over https (its base URL
 // says so): Secure __Host- cookies and HSTS. The test server itself still
 // speaks plain HTTP, so a cookie jar will not send the Secure cookie back.
 func WithHTTPS() Option {
-	return func(c *server.Config) { c.BaseURL = "https://" + strings.TrimPrefix(c.BaseURL, "http://") }
+	return WithConfig(func(c *server.Config) { c.BaseURL = "https://" + strings.TrimPrefix(c.BaseURL, "http://") })
 }
 
 // WithTrustedProxies sets the addresses whose X-Forwarded-For is believed.
 func WithTrustedProxies(proxies ...string) Option {
-	return func(c *server.Config) { c.TrustedProxies = proxies }
+	return WithConfig(func(c *server.Config) { c.TrustedProxies = proxies })
 }
 
 // New starts a server on a fresh database of the engine.
@@ -94,8 +109,12 @@ func start(t testing.TB, engine string, o models.Options, opts []Option) *App {
 	ts := httptest.NewUnstartedServer(nil)
 	console := &LogBuffer{}
 	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console}
+	set := &setup{cfg: &cfg}
 	for _, opt := range opts {
-		opt(&cfg)
+		opt(set)
+	}
+	for _, hook := range set.storeHooks {
+		hook(store)
 	}
 	srv, err := server.New(cfg, store)
 	if err != nil {
