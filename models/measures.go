@@ -287,6 +287,19 @@ func (tx *Tx) lockMeasure(id int64) (*Measure, error) {
 	return loadMeasure(tx.DB, id, tx.store.Dialect == Postgres)
 }
 
+// lockMeasureFor locks the measure and checks that the actor may do act on
+// it: the start of every write on a measure.
+func (tx *Tx) lockMeasureFor(actor *User, act Action, id int64) (*Measure, error) {
+	m, err := tx.lockMeasure(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMeasure(actor, act, m.Access()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // MeasureByID loads a measure the viewer may see; any other is not found.
 func (s *Store) MeasureByID(ctx context.Context, viewer *User, id int64) (*Measure, error) {
 	m, err := loadMeasure(s.Read(ctx), id, false)

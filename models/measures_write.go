@@ -43,11 +43,8 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 	}
 	var out *Measure
 	err := s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		m, err := tx.lockMeasureFor(actor, ActEditMeasure, id)
 		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, ActEditMeasure, m.Access()); err != nil {
 			return err
 		}
 		if ch.Revision <= 0 {
@@ -184,11 +181,8 @@ func (s *Store) TransitionMeasure(ctx context.Context, actor *User, id int64, t 
 	}
 	var out *Measure
 	err := s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		m, err := tx.lockMeasureFor(actor, act, id)
 		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, act, m.Access()); err != nil {
 			return err
 		}
 		if revision != 0 && revision != m.Revision {
@@ -376,11 +370,8 @@ func userRef(u *User) map[string]any {
 func (s *Store) AddEditor(ctx context.Context, actor *User, id, userID int64) (*User, error) {
 	var target User
 	err := s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		m, err := tx.lockMeasureFor(actor, ActManageEditors, id)
 		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, ActManageEditors, m.Access()); err != nil {
 			return err
 		}
 		err = tx.Where("id = ?", userID).Take(&target).Error
@@ -408,11 +399,8 @@ func (s *Store) AddEditor(ctx context.Context, actor *User, id, userID int64) (*
 // RemoveEditor takes an editor off a measure; the last one stays.
 func (s *Store) RemoveEditor(ctx context.Context, actor *User, id, userID int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		m, err := tx.lockMeasureFor(actor, ActManageEditors, id)
 		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, ActManageEditors, m.Access()); err != nil {
 			return err
 		}
 		if !m.IsEditorID(userID) {
@@ -434,30 +422,19 @@ func (s *Store) RemoveEditor(ctx context.Context, actor *User, id, userID int64)
 }
 
 // IsEditorID reports whether the user edits the measure.
-func (m *Measure) IsEditorID(userID int64) bool {
-	for _, id := range m.EditorIDs {
-		if id == userID {
-			return true
-		}
-	}
-	return false
-}
+func (m *Measure) IsEditorID(userID int64) bool { return m.Access().IsEditor(&User{ID: userID}) }
 
 // Cosponsor signs the actor's federation up as a co-sponsor.
 func (s *Store) Cosponsor(ctx context.Context, actor *User, id int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
-		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, ActCosponsor, m.Access()); err != nil {
+		if _, err := tx.lockMeasureFor(actor, ActCosponsor, id); err != nil {
 			return err
 		}
 		c := Cosponsor{MeasureID: id, OrganizationID: actor.OrgID(), UserID: actor.ID, CreatedAt: s.Now()}
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		_, err = tx.Emit(MeasureTopic(id), "cosponsor.added", actor, id, 0,
+		_, err := tx.Emit(MeasureTopic(id), "cosponsor.added", actor, id, 0,
 			map[string]any{"organization_id": c.OrganizationID, "user": userRef(actor)})
 		return err
 	})
@@ -466,17 +443,13 @@ func (s *Store) Cosponsor(ctx context.Context, actor *User, id int64) error {
 // Uncosponsor takes the actor's federation's co-sponsorship back.
 func (s *Store) Uncosponsor(ctx context.Context, actor *User, id int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
-		if err != nil {
-			return err
-		}
-		if err := CheckMeasure(actor, ActUncosponsor, m.Access()); err != nil {
+		if _, err := tx.lockMeasureFor(actor, ActUncosponsor, id); err != nil {
 			return err
 		}
 		if err := tx.Exec("DELETE FROM measure_cosponsors WHERE measure_id = ? AND organization_id = ?", id, actor.OrgID()).Error; err != nil {
 			return err
 		}
-		_, err = tx.Emit(MeasureTopic(id), "cosponsor.removed", actor, id, 0,
+		_, err := tx.Emit(MeasureTopic(id), "cosponsor.removed", actor, id, 0,
 			map[string]any{"organization_id": actor.OrgID(), "user": userRef(actor)})
 		return err
 	})
