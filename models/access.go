@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"strconv"
+
+	"gorm.io/gorm"
 )
 
 // MeasureAccess is what visibility depends on: enough to decide who may see
@@ -77,13 +79,18 @@ func MeasureTopic(id int64) string { return "measure:" + strconv.FormatInt(id, 1
 
 // MeasureAccessByID loads what visibility depends on, from the read pool.
 func (s *Store) MeasureAccessByID(ctx context.Context, id int64) (MeasureAccess, error) {
+	return measureAccess(s.Read(ctx), id)
+}
+
+// measureAccess reads what visibility depends on through db (the read pool,
+// or a transaction that must see its own changes).
+func measureAccess(db *gorm.DB, id int64) (MeasureAccess, error) {
 	var row struct {
 		ID                 int64
 		LeadOrganizationID int64
 		Visibility         string
 		Status             string
 	}
-	db := s.Read(ctx)
 	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status").Where("id = ?", id).Take(&row).Error; err != nil {
 		return MeasureAccess{}, NotFound("Measure")
 	}

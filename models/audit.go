@@ -115,7 +115,8 @@ func (s *Store) Audit(ctx context.Context, viewer *User, f AuditFilter) (Page[Au
 	}
 	limit := ClampLimit(f.Limit)
 	all := Can(viewer, ActViewAuditAll, nil)
-	q := s.Read(ctx).Model(&Event{})
+	// A notification is news for one person, not an action to audit.
+	q := s.Read(ctx).Model(&Event{}).Where("type <> ?", EventNotificationCreated)
 	if f.ActorID > 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}

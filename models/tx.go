@@ -104,6 +104,11 @@ func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int6
 		}
 	}
 	tx.events = append(tx.events, ev)
+	// The people an event concerns are told in the same transaction: a
+	// notification exists exactly when its cause committed.
+	if err := tx.notifyFor(&ev); err != nil {
+		return Event{}, err
+	}
 	return ev, nil
 }
 

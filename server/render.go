@@ -103,6 +103,10 @@ type Page struct {
 	Data      any
 	Status    int
 
+	// UnreadNotifications is the number on the header's counter
+	// (web/src/notifications.js keeps it current).
+	UnreadNotifications int
+
 	// LastEventID is the newest event when the page started rendering, on
 	// <body data-last-event-id>: the websocket replays everything after it,
 	// so nothing between rendering and connecting (or a later reconnect) is
@@ -168,6 +172,11 @@ func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
 	if p.User != nil {
 		p.Topics = models.UserTopic(p.User.ID)
 		p.LastEventID, _ = s.store.MaxEventID(c.Request().Context())
+		var err error
+		if p.UnreadNotifications, err = s.store.UnreadNotificationCount(c.Request().Context(), p.User); err != nil {
+			// The page is still worth showing; the counter catches up live.
+			s.log.Warn("unread notifications", "user_id", p.User.ID, "err", err.Error())
+		}
 	}
 	if ck, err := c.Cookie("pacte_flash"); err == nil && ck.Value != "" {
 		if s.i18n.Has("fr", "flash."+ck.Value) {

@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	api.PATCH("/users/:id", s.apiUpdateUser)
 	api.PATCH("/me", s.apiUpdateMe)
 	api.GET("/me/export", s.apiExportMe)
+	api.GET("/notifications", s.apiNotifications)
+	api.POST("/notifications/read", s.apiReadNotifications)
 
 	e.GET("/", s.pageHome)
 	e.GET("/login", s.pageLogin)
@@ -49,6 +51,9 @@ func (s *Server) routes() {
 	e.POST("/profile/tokens", s.pageTokenCreate)
 	e.POST("/profile/tokens/:id/delete", s.pageTokenDelete)
 	e.GET("/profile/export", s.apiExportMe)
+	e.GET("/notifications", s.pageNotifications)
+	e.POST("/notifications/read", s.pageNotificationsRead)
+	e.POST("/notifications/:id/open", s.pageNotificationOpen)
 	e.GET("/admin/users", s.pageUsers)
 	e.POST("/admin/users/invite", s.pageInviteSubmit)
 	e.GET("/admin/users/:id", s.pageUser)

@@ -8,6 +8,7 @@
 // debugging and for browser tests.
 
 import * as live from "./live.js";
+import { start as startNotifications } from "./notifications.js";
 import { start as startPageUpdates } from "./page-updates.js";
 
 const api = Object.freeze({
@@ -25,6 +26,7 @@ const api = Object.freeze({
 function boot() {
   window.pacteLive = api;
   startPageUpdates();
+  startNotifications();
   live.start();
 }
 

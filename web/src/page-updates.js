@@ -9,10 +9,10 @@
 //    the named [data-live-region] elements for their fresh versions. The
 //    server stays the only place that knows how a measure is rendered and
 //    who may see which button; coalesced, so a burst costs one request.
-// 3. Presence avatars and the notification counter are drawn from the
-//    message itself.
+// 3. Presence avatars are drawn from the message itself. (The
+//    notification counter is notifications.js.)
 
-import { onMessage, subscribe } from "./live.js";
+import { onMessage } from "./live.js";
 import { colourIndex, debounce, formatTime, initials, label } from "./util.js";
 
 /**
@@ -40,7 +40,6 @@ const REFRESH_DELAY = 300;
 export function start() {
   onMessage("event", onEvent);
   onMessage("presence", renderPresence);
-  initNotifications();
 }
 
 function body() {
@@ -54,9 +53,6 @@ function measureTopic() {
 
 function onEvent(msg) {
   const name = String(msg.event || "");
-  const me = body().dataset.userId;
-  if (me && msg.topic === `user:${me}`) bumpNotifications(msg);
-
   if (body().dataset.page === "measures" && msg.topic === "measures" && name.startsWith("measure.")) {
     queueRefresh(["measure-list"]);
     return;
@@ -205,7 +201,7 @@ function keepUserState(from, to) {
   }
 }
 
-// --- 3. presence and notifications ---------------------------------------
+// --- 3. presence ---------------------------------------
 
 /**
  * renderPresence draws [data-presence] (optionally with
@@ -249,54 +245,4 @@ function renderPresence(msg) {
     box.dataset.count = String(seen.size);
     box.replaceChildren(list);
   }
-}
-
-const NOTIFY_KEY = "pacte:notifications";
-
-function initNotifications() {
-  let count = Number(storageGet(NOTIFY_KEY)) || 0;
-  const els = document.querySelectorAll("[data-notification-count]");
-  for (const el of els) count = Math.max(count, Number(el.textContent.trim()) || 0);
-  for (const el of els) paintCount(el, count);
-  if (els.length) storageSet(NOTIFY_KEY, String(count));
-  document.addEventListener("click", (e) => {
-    const el = e.target.closest?.("[data-notification-count]");
-    if (!el) return;
-    storageSet(NOTIFY_KEY, "0");
-    for (const c of document.querySelectorAll("[data-notification-count]")) paintCount(c, 0);
-  });
-  const me = body().dataset.userId;
-  if (me && document.querySelector("[data-notification-count]")) subscribe(`user:${me}`);
-}
-
-function bumpNotifications(msg) {
-  const me = body().dataset.userId;
-  if (msg.actor && String(msg.actor.id) === me) return; // your own doings are not news
-  const n = (Number(storageGet(NOTIFY_KEY)) || 0) + 1;
-  storageSet(NOTIFY_KEY, String(n));
-  for (const el of document.querySelectorAll("[data-notification-count]")) {
-    paintCount(el, n);
-  }
-}
-
-// sessionStorage throws when the browser disables it; the counter then
-// simply lives as long as the page.
-function storageGet(key) {
-  try {
-    return sessionStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    sessionStorage.setItem(key, value);
-  } catch {}
-}
-
-function paintCount(el, n) {
-  el.dataset.count = String(n);
-  el.textContent = String(n);
-  el.hidden = n === 0 && el.hasAttribute("data-hide-zero");
 }
