@@ -267,7 +267,7 @@ func (p *Page) eventUser(id *int64, d map[string]any, names *eventNames) templat
 		who = template.HTML(template.HTMLEscapeString(p.T("audit.user_object", *id)))
 	}
 	if names.linkUsers {
-		return template.HTML(`<a href="/admin/users/` + strconv.FormatInt(*id, 10) + `">`) + who + "</a>"
+		return template.HTML(`<a href="/admin/users/`+strconv.FormatInt(*id, 10)+`">`) + who + "</a>"
 	}
 	return who
 }
