@@ -465,7 +465,7 @@ func refJSON(u *User) map[string]any {
 	if u == nil {
 		return nil
 	}
-	return map[string]any{"id": u.ID, "name": u.Name}
+	return map[string]any{"id": u.ID, "name": u.Name, "organization_id": u.OrganizationID}
 }
 
 func anchorJSON(a *Anchor) any {

@@ -238,11 +238,13 @@ func (p *Page) eventMeasure(id *int64, d map[string]any, names *eventNames) temp
 			title, ok = m["title"].(string)
 		}
 	}
-	label := p.T("audit.measure_ref", *id)
+	label := template.HTMLEscapeString(p.T("audit.measure_ref", *id))
 	if ok && title != "" {
-		label = p.T("audit.measure_titled", title)
+		// The title is isolated: a French title in an Arabic sentence
+		// keeps its own order, across line breaks too.
+		label = fmt.Sprintf(template.HTMLEscapeString(p.T("audit.measure_titled")), `<bdi dir="auto">`+template.HTMLEscapeString(title)+`</bdi>`)
 	}
-	return template.HTML(`<a href="/measures/` + strconv.FormatInt(*id, 10) + `"><bdi>` + template.HTMLEscapeString(label) + `</bdi></a>`)
+	return template.HTML(`<a href="/measures/` + strconv.FormatInt(*id, 10) + `">` + label + `</a>`)
 }
 
 func (p *Page) eventUser(id *int64, d map[string]any, names *eventNames) template.HTML {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,31 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 	}
 	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = u.Name, u.Locale, u.Location().String()
 	p.Data = map[string]any{"Tokens": tokens, "Org": org, "TimeZones": s.timeZoneOptions(p)}
+	// The account's own changes (language, zone, password, two-step
+	// sign-in, role…), as sentences.
+	if evs, err := s.store.EventsAbout(c.Request().Context(), u.ID, 30); err == nil {
+		own := evs[:0]
+		for _, e := range evs {
+			if strings.HasPrefix(e.Type, "user.") && len(own) < 10 {
+				own = append(own, e)
+			}
+		}
+		ids := []int64{}
+		for _, e := range own {
+			if e.ActorID != nil {
+				ids = append(ids, *e.ActorID)
+			}
+		}
+		actors, err := s.store.UsersByIDs(c.Request().Context(), ids)
+		if err != nil {
+			return nil, err
+		}
+		if p.Data.(map[string]any)["Activity"], err = s.accountHistory(c.Request().Context(), p, u, own, actors); err != nil {
+			return nil, err
+		}
+	} else {
+		return nil, err
+	}
 	if err := s.addTOTPPanel(c, p); err != nil {
 		return nil, err
 	}

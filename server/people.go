@@ -2,6 +2,7 @@ package server
 
 import (
 	"html/template"
+	"strconv"
 	"strings"
 
 	"pacte/models"
@@ -120,4 +121,21 @@ func (p *Page) VisibleTo(m *models.Measure) string {
 	}
 	parts = append(parts, p.T("measures.visible_to.editors"), p.T("measures.visible_to.staff"))
 	return p.T("measures.visible_to", strings.Join(parts, p.T("measures.visible_to.separator")))
+}
+
+// OrgLabels are the short names of every organisation, for scripts that
+// show people they receive live (presence, new comments): rendered as
+// data-org-<id> attributes on <div data-org-labels>.
+func (p *Page) OrgLabels() []choice {
+	r := p.refs()
+	if r == nil {
+		return nil
+	}
+	out := make([]choice, 0, len(r.Orgs))
+	for _, o := range r.Orgs {
+		id := o.ID
+		short, _ := p.orgShort(&id)
+		out = append(out, choice{Value: strconv.FormatInt(id, 10), Label: short})
+	}
+	return out
 }

@@ -226,20 +226,20 @@ func arabicMonth(m time.Month) string {
 	return [...]string{"يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر"}[m-1]
 }
 
-// tzOption is one choice of the time-zone select.
-type tzOption struct {
+// choice is one option of a select, or one labelled value.
+type choice struct {
 	Value, Label string
 }
 
 // timeZoneOptions lists the zones the profile offers, each with its offset
 // now, and the person's own zone if it is not among them.
-func (s *Server) timeZoneOptions(p *Page) []tzOption {
+func (s *Server) timeZoneOptions(p *Page) []choice {
 	names := models.TimeZones()
 	if cur := p.TimeZoneName(); !slices.Contains(names, cur) {
 		names = append(names, cur)
 	}
 	now := s.store.Now()
-	out := make([]tzOption, 0, len(names))
+	out := make([]choice, 0, len(names))
 	for _, n := range names {
 		loc, ok := models.LoadTimeZone(n)
 		if !ok {
@@ -254,7 +254,7 @@ func (s *Server) timeZoneOptions(p *Page) []tzOption {
 		if k := "profile.tz." + n; s.i18n.Has(p.Locale, k) {
 			label = p.T(k)
 		}
-		out = append(out, tzOption{Value: n, Label: fmt.Sprintf("%s (UTC%s%02d:%02d)", label, sign, off/3600, off%3600/60)})
+		out = append(out, choice{Value: n, Label: fmt.Sprintf("%s (UTC%s%02d:%02d)", label, sign, off/3600, off%3600/60)})
 	}
 	return out
 }
