@@ -91,7 +91,8 @@ func rawKeys(body string) []string {
 	if strings.Contains(body, "audit.sentence") || strings.Contains(body, "audit.field") {
 		out = append(out, "audit.*")
 	}
-	if strings.Contains(body, `{"`) || strings.Contains(body, `{&#34;`) || strings.Contains(body, `{&quot;`) {
+	if strings.Contains(body, `{"`) || strings.Contains(body, `{&#34;`) || strings.Contains(body, `{&quot;`) ||
+		strings.Contains(body, `&#34;: `) || strings.Contains(body, `&quot;: `) || strings.Contains(body, `": {`) {
 		out = append(out, `{"`)
 	}
 	for _, typ := range models.EventTypes() {
