@@ -408,3 +408,21 @@ func TestDisplay_PluralCounts(t *testing.T) {
 		}
 	})
 }
+
+// Scripts read and set the zone through /api/v1/me.
+func TestDisplay_TimeZoneAPI(t *testing.T) {
+	eachEngine(t, func(t *testing.T, app *servertest.App) {
+		c := app.Login(app.User(models.RoleMember, "apebi"))
+		var me struct {
+			User map[string]any `json:"user"`
+		}
+		if st := c.Do("GET", "/api/v1/me", nil, &me); st != 200 || me.User["time_zone"] != models.DefaultTimeZone {
+			t.Fatalf("GET /api/v1/me: %d, time_zone %v", st, me.User["time_zone"])
+		}
+		if st := c.Do("PATCH", "/api/v1/me", map[string]string{"time_zone": "Europe/Paris"}, &me); st != 200 || me.User["time_zone"] != "Europe/Paris" {
+			t.Fatalf("PATCH time_zone: %d, %v", st, me.User["time_zone"])
+		}
+		wantError(t, c.Request("PATCH", "/api/v1/me", map[string]string{"time_zone": "Local"}), 422, "invalid_fields", "time_zone")
+		wantError(t, c.Request("PATCH", "/api/v1/me", map[string]string{"time_zone": "Nowhere/Atlantis"}), 422, "invalid_fields", "time_zone")
+	})
+}
