@@ -151,8 +151,11 @@ func TestDisplay_AuditSentences(t *testing.T) {
 				if strings.Contains(body, "Compte modifié") || strings.Contains(body, "Account changed") {
 					t.Errorf("%s %s: a profile change still reads as a vague account change", loc, path)
 				}
+				text := regexp.MustCompile(`<bdi[^>]*>|</bdi>`).ReplaceAllString(body, "")
+				if loc == "fr" && path == fmt.Sprintf("/admin/users/%d", w.mnc.ID) && !strings.Contains(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(body, ""), "aux rédacteurs de la mesure « Cloud souverain marocain »") {
+					t.Errorf("the account history does not name the measure the person was added to")
+				}
 				if path == "/audit" {
-					text := regexp.MustCompile(`<bdi[^>]*>|</bdi>`).ReplaceAllString(body, "")
 					for _, s := range want[loc] {
 						if !strings.Contains(text, s) {
 							t.Errorf("%s /audit lacks %q", loc, s)

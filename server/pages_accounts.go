@@ -308,7 +308,17 @@ func (s *Server) accountHistory(ctx context.Context, p *Page, viewer *models.Use
 			subjects[i].Actor = &ref
 		}
 	}
-	names, err := s.loadEventNames(ctx, viewer, subjects, nil)
+	var measureIDs []int64
+	for _, e := range events {
+		if e.MeasureID != nil {
+			measureIDs = append(measureIDs, *e.MeasureID)
+		}
+	}
+	titles, err := s.store.MeasureTitlesFor(ctx, viewer, measureIDs)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.loadEventNames(ctx, viewer, subjects, titles)
 	if err != nil {
 		return nil, err
 	}
