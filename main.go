@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // dates are shown in each person's zone (Africa/Casablanca's Ramadan offset included), whatever the host has
 
 	"pacte/config"
 	"pacte/models"

@@ -86,8 +86,11 @@ func TestComments_LiveThread(t *testing.T) {
 	cid := Eval[string](a, `document.querySelector("[data-comments] > [data-comment-id]").dataset.commentId`)
 	sel := fmt.Sprintf(`[data-comment-id="%s"]`, cid)
 	b.WaitVisible(sel + ` [data-field="body"] strong`)
-	if got := b.Text(sel + ` [data-field="author"]`); got != author.Name {
+	if got := b.Text(sel + ` [data-field="author"] .person-name`); got != author.Name {
 		t.Errorf("B sees author %q", got)
+	}
+	if got := b.Text(sel + ` [data-field="author"] .person-org`); got == "" {
+		t.Errorf("B sees the author without their organisation")
 	}
 	if got := b.Text(`[data-comment-count]`); got != "2" {
 		t.Errorf("B's count %q", got)

@@ -169,7 +169,7 @@ func TestMeasures_Workflow(t *testing.T) {
 	if p := a.Path(); p != page {
 		t.Fatalf("after adding an editor Amina is on %s", p)
 	}
-	if got := a.Text(fmt.Sprintf(`.measure-editors [data-editor-id="%d"]`, youssef.ID)); !strings.Contains(got, youssef.Name) || !strings.Contains(got, "ausim") {
+	if got := a.Text(fmt.Sprintf(`.measure-editors [data-editor-id="%d"]`, youssef.ID)); !strings.Contains(got, youssef.Name) || !strings.Contains(got, "AUSIM") {
 		t.Errorf("the editors list shows %q for Youssef", got)
 	}
 	a.Snapshot("measure-draft")
@@ -293,7 +293,7 @@ func TestMeasures_Workflow(t *testing.T) {
 		Authors string `json:"authors"`
 	}
 	revs := Eval[[]revRow](a, `[...document.querySelectorAll(".revisions tbody tr")].map(tr => ({n: tr.dataset.revision,
-		what: tr.cells[1].firstChild.textContent.trim(), status: tr.cells[2].textContent.trim(), authors: tr.cells[3].textContent.trim()}))`)
+		what: tr.cells[1].firstChild.textContent.trim(), status: tr.cells[2].textContent.trim(), authors: [...tr.cells[3].querySelectorAll(".person-name")].map(e => e.textContent).join(", ")}))`)
 	// Newest first: approved (reviewer), submitted again (Amina), her
 	// edit(s), changes requested (reviewer), submitted, created.
 	if len(revs) < 6 {

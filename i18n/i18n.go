@@ -8,8 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 //go:embed *.json
@@ -21,12 +25,42 @@ const Default = "fr"
 // Catalog maps a locale to its messages.
 type Catalog struct {
 	messages map[string]map[string]string
+	// plurals holds the count-bearing messages: locale → key → CLDR
+	// category (zero, one, two, few, many, other) → text. Their "other"
+	// form is also in messages, so Has and Keys treat them as one key.
+	plurals map[string]map[string]map[string]string
+}
+
+// categoryName names a CLDR plural category as catalogues write it.
+func categoryName(f plural.Form) string {
+	switch f {
+	case plural.Zero:
+		return "zero"
+	case plural.One:
+		return "one"
+	case plural.Two:
+		return "two"
+	case plural.Few:
+		return "few"
+	case plural.Many:
+		return "many"
+	}
+	return "other"
+}
+
+// isCategory reports whether s is a CLDR plural category name.
+func isCategory(s string) bool {
+	switch s {
+	case "zero", "one", "two", "few", "many", "other":
+		return true
+	}
+	return false
 }
 
 // Load reads every embedded catalogue. Each file is an object of key → text
 // (nested objects are flattened with dots), named <locale>[.<part>].json.
 func Load() (*Catalog, error) {
-	c := &Catalog{messages: map[string]map[string]string{}}
+	c := &Catalog{messages: map[string]map[string]string{}, plurals: map[string]map[string]map[string]string{}}
 	entries, err := files.ReadDir(".")
 	if err != nil {
 		return nil, err
@@ -45,13 +79,14 @@ func Load() (*Catalog, error) {
 		locale := strings.SplitN(strings.TrimSuffix(e.Name(), path.Ext(e.Name())), ".", 2)[0]
 		if c.messages[locale] == nil {
 			c.messages[locale] = map[string]string{}
+			c.plurals[locale] = map[string]map[string]string{}
 		}
-		flatten("", tree, c.messages[locale])
+		flatten("", tree, c.messages[locale], c.plurals[locale])
 	}
 	return c, nil
 }
 
-func flatten(prefix string, tree map[string]any, out map[string]string) {
+func flatten(prefix string, tree map[string]any, out map[string]string, plurals map[string]map[string]string) {
 	for k, v := range tree {
 		key := k
 		if prefix != "" {
@@ -61,9 +96,79 @@ func flatten(prefix string, tree map[string]any, out map[string]string) {
 		case string:
 			out[key] = x
 		case map[string]any:
-			flatten(key, x, out)
+			if forms, ok := PluralForms(x); ok {
+				plurals[key] = forms
+				out[key] = forms["other"]
+				continue
+			}
+			flatten(key, x, out, plurals)
 		}
 	}
+}
+
+// PluralForms reads a count-bearing message: an object whose keys are all
+// CLDR plural categories and which has at least "other", e.g.
+// {"one": "%d report", "other": "%d reports"}. Arabic uses all six.
+func PluralForms(tree map[string]any) (map[string]string, bool) {
+	if _, ok := tree["other"].(string); !ok {
+		return nil, false
+	}
+	forms := map[string]string{}
+	for k, v := range tree {
+		s, isText := v.(string)
+		if !isCategory(k) || !isText {
+			return nil, false
+		}
+		forms[k] = s
+	}
+	return forms, true
+}
+
+// PluralCategory names the CLDR plural category of the integer n in locale:
+// "zero", "one", "two", "few", "many" or "other".
+func PluralCategory(locale string, n int) string {
+	tag, err := language.Parse(locale)
+	if err != nil {
+		tag = language.French
+	}
+	if n < 0 {
+		n = -n
+	}
+	return categoryName(plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0))
+}
+
+// formatVerb finds fmt verbs, so a plural form written without the number
+// ("بلاغ واحد", one report) is used as it is.
+var formatVerb = regexp.MustCompile(`%[-+# 0-9.\[\]]*[a-zA-Z]`)
+
+// N translates a count-bearing key for n: the form of n's CLDR plural
+// category in the locale (falling back to "other"), formatted with n and
+// then args. A key that is not a plural message is formatted like T.
+func (c *Catalog) N(locale, key string, n int, args ...any) string {
+	forms, ok := c.plurals[locale][key]
+	if !ok {
+		if _, has := c.messages[locale][key]; has {
+			return c.T(locale, key, append([]any{n}, args...)...)
+		}
+		if forms, ok = c.plurals[Default][key]; !ok {
+			return c.T(locale, key, append([]any{n}, args...)...)
+		}
+		locale = Default
+	}
+	msg, ok := forms[PluralCategory(locale, n)]
+	if !ok {
+		msg = forms["other"]
+	}
+	if !formatVerb.MatchString(msg) {
+		return msg
+	}
+	return fmt.Sprintf(msg, append([]any{n}, args...)...)
+}
+
+// IsPlural reports whether key is a count-bearing message in the locale.
+func (c *Catalog) IsPlural(locale, key string) bool {
+	_, ok := c.plurals[locale][key]
+	return ok
 }
 
 // T translates key into locale, formatting args with fmt verbs when given.

@@ -69,6 +69,7 @@ type User struct {
 	Status         string    `gorm:"column:status"`
 	PasswordHash   string    `gorm:"column:password_hash"`
 	Locale         string    `gorm:"column:locale"`
+	TimeZone       string    `gorm:"column:time_zone"` // IANA name; see Location
 	CreatedAt      time.Time `gorm:"column:created_at"`
 	UpdatedAt      time.Time `gorm:"column:updated_at"`
 	// Second factor (models/totp.go): the base32 secret (set while enrolling

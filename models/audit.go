@@ -242,7 +242,7 @@ func (s *Store) auditEntries(ctx context.Context, viewer *User, events []Event, 
 		if e.ActorID != nil {
 			ref := UserRef{ID: *e.ActorID}
 			if u, ok := users[*e.ActorID]; ok {
-				ref.Name = u.Name
+				ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
 			}
 			entry.Actor = &ref
 		}
@@ -254,7 +254,7 @@ func (s *Store) auditEntries(ctx context.Context, viewer *User, events []Event, 
 // AuditPeople lists the accounts an audit search can be narrowed to, by name.
 func (s *Store) AuditPeople(ctx context.Context) ([]UserRef, error) {
 	var out []UserRef
-	err := s.Read(ctx).Table("users").Select("id, name").Where("status <> ?", StatusInvited).Order("name, id").Scan(&out).Error
+	err := s.Read(ctx).Table("users").Select("id, name, organization_id").Where("status <> ?", StatusInvited).Order("name, id").Scan(&out).Error
 	return out, dbError(err)
 }
 

@@ -96,6 +96,8 @@ func (c *Comment) Anchor() *Anchor {
 type UserRef struct {
 	ID   int64
 	Name string
+	// OrganizationID is shown beside the name: names are not unique.
+	OrganizationID *int64 `json:"-"`
 }
 
 // CommentPermissions are what the viewer may do with one comment, decided by
@@ -386,14 +388,14 @@ func viewComment(viewer *User, m MeasureAccess, c Comment, users map[int64]*User
 	}
 	v.BodyHTML = c.HTML()
 	if u, ok := users[c.AuthorID]; ok {
-		v.Author = UserRef{ID: u.ID, Name: u.Name}
+		v.Author = UserRef{ID: u.ID, Name: u.Name, OrganizationID: u.OrganizationID}
 	} else {
 		v.Author = UserRef{ID: c.AuthorID}
 	}
 	if c.HiddenBy != nil {
 		ref := UserRef{ID: *c.HiddenBy}
 		if u, ok := users[*c.HiddenBy]; ok {
-			ref.Name = u.Name
+			ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
 		}
 		v.HiddenByRef = &ref
 	}
@@ -463,7 +465,7 @@ func refJSON(u *User) map[string]any {
 	if u == nil {
 		return nil
 	}
-	return map[string]any{"id": u.ID, "name": u.Name}
+	return map[string]any{"id": u.ID, "name": u.Name, "organization_id": u.OrganizationID}
 }
 
 func anchorJSON(a *Anchor) any {
@@ -598,7 +600,7 @@ func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64,
 	if err != nil {
 		return nil, err
 	}
-	return &CommentView{Comment: c, BodyHTML: html, Author: UserRef{ID: actor.ID, Name: actor.Name},
+	return &CommentView{Comment: c, BodyHTML: html, Author: UserRef{ID: actor.ID, Name: actor.Name, OrganizationID: actor.OrganizationID},
 		Can: CommentPermissions{Reply: true, Edit: true, Delete: true}}, nil
 }
 

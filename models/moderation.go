@@ -247,7 +247,7 @@ func (s *Store) ModerationQueue(ctx context.Context, actor *User, f ModerationFi
 	for _, r := range reports {
 		ref := UserRef{ID: r.ReporterID}
 		if u, ok := reporters[r.ReporterID]; ok {
-			ref.Name = u.Name
+			ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
 		}
 		byComment[r.CommentID] = append(byComment[r.CommentID], ReportView{Reporter: ref, Reason: r.Reason, CreatedAt: r.CreatedAt})
 	}

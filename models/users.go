@@ -208,39 +208,66 @@ func UserTopic(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 
 // ProfileChange is what a person may change on their own account.
 type ProfileChange struct {
-	Name   *string
-	Locale *string
+	Name     *string
+	Locale   *string
+	TimeZone *string
 }
 
-// UpdateProfile changes the signed-in person's name or language.
+// UpdateProfile changes the signed-in person's name, language or time
+// zone. Its event says what changed, from what to what (a language switch
+// is a language switch, not "account modified"); saving without a change
+// logs nothing.
 func (s *Store) UpdateProfile(ctx context.Context, u *User, ch ProfileChange) (*User, error) {
 	fe := FieldErrors{}
-	updates := map[string]any{"updated_at": s.Now()}
+	updates := map[string]any{}
+	changes := map[string]any{}
+	note := func(field, from, to string) {
+		if from != to {
+			updates[field] = to
+			changes[field] = map[string]any{"from": from, "to": to}
+		}
+	}
 	if ch.Name != nil {
 		name := strings.TrimSpace(*ch.Name)
 		if msg := ValidateName(name); msg != "" {
 			fe.Add("name", msg)
 		}
-		updates["name"] = name
+		note("name", u.Name, name)
 	}
 	if ch.Locale != nil {
 		if !ValidLocale(*ch.Locale) {
 			fe.Add("locale", "Choose français, English or العربية.")
 		}
-		updates["locale"] = *ch.Locale
+		note("locale", u.Locale, *ch.Locale)
+	}
+	if ch.TimeZone != nil {
+		if _, ok := LoadTimeZone(*ch.TimeZone); !ok {
+			fe.Add("time_zone", "Choose a time zone from the list.")
+		}
+		from := u.TimeZone
+		if from == "" {
+			from = DefaultTimeZone
+		}
+		note("time_zone", from, *ch.TimeZone)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	var out User
 	err := s.Write(ctx, func(tx *Tx) error {
-		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
-			return err
+		if len(updates) > 0 {
+			updates["updated_at"] = s.Now()
+			if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
+				return err
+			}
 		}
 		if err := tx.First(&out, u.ID).Error; err != nil {
 			return err
 		}
-		_, err := tx.Emit(UserTopic(u.ID), "user.updated", u, 0, u.ID, map[string]any{"user_id": u.ID, "profile": true})
+		if len(changes) == 0 {
+			return nil
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.updated", u, 0, u.ID, map[string]any{"user_id": u.ID, "changes": changes})
 		return err
 	})
 	return &out, err

@@ -19,6 +19,7 @@ type userJSON struct {
 	Role           string `json:"role"`
 	Status         string `json:"status"`
 	Locale         string `json:"locale,omitempty"`
+	TimeZone       string `json:"time_zone,omitempty"`
 	CreatedAt      string `json:"created_at"`
 }
 
@@ -27,6 +28,7 @@ func toUserJSON(viewer, u *models.User) userJSON {
 	if models.Can(viewer, models.ActViewUserEmail, u) {
 		out.Email = u.Email
 		out.Locale = u.Locale
+		out.TimeZone = u.Location().String()
 	}
 	return out
 }
@@ -136,8 +138,9 @@ func (s *Server) apiMe(c echo.Context) error {
 }
 
 type profileRequest struct {
-	Name   *string `json:"name"`
-	Locale *string `json:"locale"`
+	Name     *string `json:"name"`
+	Locale   *string `json:"locale"`
+	TimeZone *string `json:"time_zone"`
 }
 
 func (s *Server) apiUpdateMe(c echo.Context) error {
@@ -149,7 +152,7 @@ func (s *Server) apiUpdateMe(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	nu, err := s.store.UpdateProfile(c.Request().Context(), u, models.ProfileChange{Name: req.Name, Locale: req.Locale})
+	nu, err := s.store.UpdateProfile(c.Request().Context(), u, models.ProfileChange{Name: req.Name, Locale: req.Locale, TimeZone: req.TimeZone})
 	if err != nil {
 		return err
 	}

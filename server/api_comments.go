@@ -33,7 +33,7 @@ func commentJSON(v *models.CommentView) map[string]any {
 		out["measure_id"] = v.MeasureID
 		out["body"] = v.Body
 		out["body_html"] = v.BodyHTML
-		out["author"] = map[string]any{"id": v.Author.ID, "name": v.Author.Name}
+		out["author"] = map[string]any{"id": v.Author.ID, "name": v.Author.Name, "organization_id": v.Author.OrganizationID}
 		out["anchor"] = anchorJSON(v.Anchor())
 		out["created_at"] = jsonTime(v.CreatedAt)
 		out["edited_at"] = jsonTimePtr(v.EditedAt)

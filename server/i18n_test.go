@@ -15,7 +15,7 @@ import (
 
 var (
 	// {{.T "key"}}, {{$.T "key" arg}}, (.T "key") — literal keys only.
-	templateKey = regexp.MustCompile(`\$?\.T\s+"([^"]+)"`)
+	templateKey = regexp.MustCompile(`\$?\.[TN]\s+"([^"]+)"`)
 	// {{.T (print "role." .Role)}} — a family of keys; checked below.
 	templateFamily = regexp.MustCompile(`\.T\s+\(print\s+"([^"]+)"`)
 	// Keys the Go code asks for.
@@ -228,7 +228,34 @@ func flattenJSON(prefix string, tree map[string]any, out map[string]string) {
 		case string:
 			out[key] = x
 		case map[string]any:
+			if forms, ok := i18n.PluralForms(x); ok {
+				out[key] = forms["other"] // one key, whatever the locale's forms
+				continue
+			}
 			flattenJSON(key, x, out)
+		}
+	}
+}
+
+// Counts are plural messages (CLDR categories), never "(s)" or "(e)s".
+func TestI18n_NoParenthesisedPlurals(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := regexp.MustCompile(`\w\((s|es|x)\)`)
+	for _, loc := range models.Locales {
+		for _, k := range cat.Keys(loc) {
+			if bad.MatchString(cat.T(loc, k)) {
+				t.Errorf("%s %q: %q uses a parenthesised plural; make it a plural message", loc, k, cat.T(loc, k))
+			}
+		}
+	}
+	files, _ := filepath.Glob("../templates/*/*.html")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if m := bad.Find(b); m != nil {
+			t.Errorf("%s: %q", f, m)
 		}
 	}
 }

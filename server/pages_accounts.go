@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,8 +37,33 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 	if u.OrganizationID != nil {
 		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
 	}
-	p.Form["name"], p.Form["locale"] = u.Name, u.Locale
-	p.Data = map[string]any{"Tokens": tokens, "Org": org}
+	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = u.Name, u.Locale, u.Location().String()
+	p.Data = map[string]any{"Tokens": tokens, "Org": org, "TimeZones": s.timeZoneOptions(p)}
+	// The account's own changes (language, zone, password, two-step
+	// sign-in, role…), as sentences.
+	if evs, err := s.store.EventsAbout(c.Request().Context(), u.ID, 30); err == nil {
+		own := evs[:0]
+		for _, e := range evs {
+			if strings.HasPrefix(e.Type, "user.") && len(own) < 10 {
+				own = append(own, e)
+			}
+		}
+		ids := []int64{}
+		for _, e := range own {
+			if e.ActorID != nil {
+				ids = append(ids, *e.ActorID)
+			}
+		}
+		actors, err := s.store.UsersByIDs(c.Request().Context(), ids)
+		if err != nil {
+			return nil, err
+		}
+		if p.Data.(map[string]any)["Activity"], err = s.accountHistory(c.Request().Context(), p, u, own, actors); err != nil {
+			return nil, err
+		}
+	} else {
+		return nil, err
+	}
 	if err := s.addTOTPPanel(c, p); err != nil {
 		return nil, err
 	}
@@ -55,9 +83,13 @@ func (s *Server) pageProfileSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name, loc := c.FormValue("name"), c.FormValue("locale")
-	p.Form["name"], p.Form["locale"] = name, loc
-	if _, err := s.store.UpdateProfile(c.Request().Context(), p.User, models.ProfileChange{Name: &name, Locale: &loc}); err != nil {
+	name, loc, tz := c.FormValue("name"), c.FormValue("locale"), c.FormValue("time_zone")
+	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = name, loc, tz
+	ch := models.ProfileChange{Name: &name, Locale: &loc}
+	if _, sent := c.Request().PostForm["time_zone"]; sent {
+		ch.TimeZone = &tz
+	}
+	if _, err := s.store.UpdateProfile(c.Request().Context(), p.User, ch); err != nil {
 		return s.formFailed(c, p, err)
 	}
 	s.flash(c, "profile_saved")
@@ -214,6 +246,10 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		}
 	}
 	actors, _ := s.store.UsersByIDs(c.Request().Context(), actorIDs)
+	history, err := s.accountHistory(c.Request().Context(), p, viewer, events, actors)
+	if err != nil {
+		return nil, nil, err
+	}
 	assignable := []string{}
 	for _, r := range models.Roles {
 		if models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u, Change: models.UserChange{Role: &r}}) {
@@ -221,7 +257,7 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		}
 	}
 	p.Form["role"] = u.Role
-	p.Data = map[string]any{"Target": u, "Org": org, "Events": events, "Actors": actors, "AssignableRoles": assignable,
+	p.Data = map[string]any{"Target": u, "Org": org, "Events": history, "AssignableRoles": assignable,
 		"CanChange": models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u})}
 	return p, u, nil
 }
@@ -256,4 +292,45 @@ func (s *Server) pageUserSubmit(c echo.Context) error {
 	s.live.UserChanged(nu.ID)
 	s.flash(c, "user_saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// accountHistory writes an account's events as sentences, like the audit
+// trail.
+func (s *Server) accountHistory(ctx context.Context, p *Page, viewer *models.User, events []models.Event, actors map[int64]*models.User) ([]historyRow, error) {
+	subjects := make([]eventSubject, len(events))
+	for i, e := range events {
+		subjects[i] = eventSubject{Type: e.Type, MeasureID: e.MeasureID, SubjectUserID: e.SubjectUserID, Data: e.Data()}
+		if e.ActorID != nil {
+			ref := models.UserRef{ID: *e.ActorID}
+			if u := actors[*e.ActorID]; u != nil {
+				ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
+			}
+			subjects[i].Actor = &ref
+		}
+	}
+	var measureIDs []int64
+	for _, e := range events {
+		if e.MeasureID != nil {
+			measureIDs = append(measureIDs, *e.MeasureID)
+		}
+	}
+	titles, err := s.store.MeasureTitlesFor(ctx, viewer, measureIDs)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.loadEventNames(ctx, viewer, subjects, titles)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]historyRow, len(events))
+	for i, e := range events {
+		out[i] = historyRow{At: e.CreatedAt, eventView: p.describeEvent(subjects[i], names)}
+	}
+	return out, nil
+}
+
+// historyRow is one line of an account's history.
+type historyRow struct {
+	At time.Time
+	eventView
 }

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,13 +14,11 @@ func init() {
 	})
 }
 
-// auditRow is one line of the audit page.
+// auditRow is one line of the audit page: the event as a sentence in the
+// reader's language, and its payload as labelled facts.
 type auditRow struct {
 	models.AuditEntry
-	Label       string // the event, in the reader's language
-	ObjectHref  string
-	ObjectLabel string
-	Details     string // the payload, as indented JSON
+	eventView
 }
 
 // pageAudit shows the event log with filters by person, measure and dates,
@@ -47,8 +43,12 @@ func (s *Server) pageAudit(c echo.Context) error {
 	} else {
 		return err
 	}
+	titles := map[int64]string{}
 	if ms, err := s.store.AuditMeasures(ctx, u); err == nil {
 		data["Measures"] = ms
+		for _, m := range ms {
+			titles[m.ID] = m.Title
+		}
 	} else {
 		return err
 	}
@@ -63,32 +63,17 @@ func (s *Server) pageAudit(c echo.Context) error {
 	if err != nil {
 		return s.formFailed(c, p, err)
 	}
+	subjects := make([]eventSubject, len(page.Items))
+	for i, e := range page.Items {
+		subjects[i] = eventSubject{Type: e.Type, Actor: e.Actor, MeasureID: e.MeasureID, SubjectUserID: e.SubjectUserID, Data: e.Data}
+	}
+	names, err := s.loadEventNames(ctx, u, subjects, titles)
+	if err != nil {
+		return err
+	}
 	rows := make([]auditRow, 0, len(page.Items))
-	for _, e := range page.Items {
-		r := auditRow{AuditEntry: e, Label: e.Type}
-		if key := "event." + e.Type; s.i18n.Has(p.Locale, key) {
-			r.Label = p.T(key)
-		}
-		cid, isComment := dataID(e.Data, "comment_id")
-		switch {
-		case isComment && e.MeasureID != nil:
-			r.ObjectHref = "/measures/" + strconv.FormatInt(*e.MeasureID, 10) + "#comment-" + strconv.FormatInt(cid, 10)
-			r.ObjectLabel = p.T("audit.comment_object", cid)
-		case e.MeasureID != nil:
-			r.ObjectHref = "/measures/" + strconv.FormatInt(*e.MeasureID, 10)
-			r.ObjectLabel = p.T("audit.measure_object", *e.MeasureID)
-		case e.SubjectUserID != nil:
-			if models.Can(u, models.ActListUsers, nil) {
-				r.ObjectHref = "/admin/users/" + strconv.FormatInt(*e.SubjectUserID, 10)
-			}
-			r.ObjectLabel = p.T("audit.user_object", *e.SubjectUserID)
-		}
-		if len(e.Data) > 0 {
-			if b, err := json.MarshalIndent(e.Data, "", "  "); err == nil {
-				r.Details = string(b)
-			}
-		}
-		rows = append(rows, r)
+	for i, e := range page.Items {
+		rows = append(rows, auditRow{AuditEntry: e, eventView: p.describeEvent(subjects[i], names)})
 	}
 	data["Rows"] = rows
 	if page.NextCursor != "" {
@@ -102,13 +87,4 @@ func (s *Server) pageAudit(c echo.Context) error {
 		data["NextURL"] = "/audit?" + q.Encode()
 	}
 	return s.render(c, p)
-}
-
-// dataID reads an id from an event payload.
-func dataID(d map[string]any, key string) (int64, bool) {
-	f, ok := d[key].(float64)
-	if !ok || f <= 0 {
-		return 0, false
-	}
-	return int64(f), true
 }

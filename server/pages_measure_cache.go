@@ -49,13 +49,14 @@ type measureFragments struct {
 
 type fragmentsKey struct {
 	locale string
+	zone   string // dates are shown in the viewer's time zone
 	refs   *measureRefs
 }
 
 // fragments renders (or gives back) the sections of the page that are the
 // same for every viewer, with p (whose Data is already filled) as dot.
 func (s *Server) fragments(v *measureView, p *Page, refs *measureRefs) (*measureFragments, error) {
-	k := fragmentsKey{p.Locale, refs}
+	k := fragmentsKey{p.Locale, p.TimeZoneName(), refs}
 	v.mu.Lock()
 	f := v.fragments[k]
 	v.mu.Unlock()

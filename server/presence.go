@@ -36,6 +36,8 @@ type presenceUser struct {
 	ID    int64  `json:"id"`
 	Name  string `json:"name"`
 	State string `json:"state"`
+	// OrganizationID is shown beside the name (names are not unique).
+	OrganizationID *int64 `json:"organization_id,omitempty"`
 }
 
 // presenceMessage is {"type":"presence"} (API.md). Total is added when the
@@ -179,7 +181,7 @@ func (p *presence) localUsersLocked(topic string) []presenceUser {
 	byID := map[int64]int{}
 	var out []presenceUser
 	for c, st := range p.local[topic] {
-		out = mergeUser(out, byID, presenceUser{ID: c.user.ID, Name: c.user.Name, State: st})
+		out = mergeUser(out, byID, presenceUser{ID: c.user.ID, Name: c.user.Name, State: st, OrganizationID: c.user.OrganizationID})
 	}
 	sortUsers(out)
 	return out
@@ -189,7 +191,7 @@ func (p *presence) mergedLocked(topic string) []presenceUser {
 	byID := map[int64]int{}
 	var out []presenceUser
 	for c, st := range p.local[topic] {
-		out = mergeUser(out, byID, presenceUser{ID: c.user.ID, Name: c.user.Name, State: st})
+		out = mergeUser(out, byID, presenceUser{ID: c.user.ID, Name: c.user.Name, State: st, OrganizationID: c.user.OrganizationID})
 	}
 	now := time.Now()
 	for _, rp := range p.remote[topic] {

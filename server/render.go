@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +104,12 @@ type Page struct {
 	Error     string            // a message for the whole form
 	Data      any
 	Status    int
+	// Zone is where the viewer reads dates: their profile's time zone, or
+	// Morocco's (models.DefaultTimeZone) for visitors.
+	Zone *time.Location
+
+	ctx     context.Context // the request's, for what the page reads lazily
+	orgRefs *measureRefs    // organisations, for Person
 
 	// UnreadNotifications is the number on the header's counter
 	// (web/src/notifications.js keeps it current).
@@ -134,15 +142,125 @@ func (p *Page) FieldError(name string) string { return p.Errors[name] }
 // OrgName names an organisation in the page's language.
 func (p *Page) OrgName(o models.Organization) string { return o.Name(p.Locale) }
 
-// Time formats a time for people, in the page's language.
-func (p *Page) Time(t time.Time) string {
-	t = t.UTC()
-	switch p.Locale {
-	case "en":
-		return t.Format("2 Jan 2006, 15:04 UTC")
-	default:
-		return t.Format("02/01/2006 15:04 UTC")
+// N translates a count-bearing key with the plural form of n (CLDR rules
+// of the page's language: Arabic has six forms).
+func (p *Page) N(key string, n any, args ...any) string {
+	return p.srv.i18n.N(p.Locale, key, toInt(n), args...)
+}
+
+func toInt(n any) int {
+	switch x := n.(type) {
+	case int:
+		return x
+	case int64:
+		return int(x)
+	case int32:
+		return int(x)
+	case uint:
+		return int(x)
+	case float64:
+		return int(x)
 	}
+	return 0
+}
+
+// Time formats a time for people, in the viewer's time zone and language
+// (for attributes; in text use When, which adds the machine-readable time).
+func (p *Page) Time(t time.Time) string {
+	return formatLocalTime(t, p.zone(), p.Locale)
+}
+
+// When is how every date is shown: <time datetime="RFC 3339 UTC"> around
+// the date in the viewer's zone and language, the UTC time as its title.
+// It takes a time.Time or a *time.Time (nil shows a dash).
+func (p *Page) When(v any) template.HTML {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		t = *x
+	default:
+		return "—"
+	}
+	if t.IsZero() {
+		return "—"
+	}
+	u := t.UTC()
+	return template.HTML(`<time datetime="` + u.Format(time.RFC3339) + `" title="` +
+		u.Format("2006-01-02 15:04") + ` UTC">` + template.HTMLEscapeString(p.Time(t)) + `</time>`)
+}
+
+func (p *Page) zone() *time.Location {
+	if p.Zone != nil {
+		return p.Zone
+	}
+	return p.User.Location() // nil user: Morocco's
+}
+
+// TimeZoneName is the viewer's zone's IANA name, for scripts that format
+// times they receive live (<body data-time-zone>).
+func (p *Page) TimeZoneName() string { return p.zone().String() }
+
+// formatLocalTime writes t in loc for readers of locale: "4 déc. 2026,
+// 09:05", "4 Dec 2026, 09:05", "4 دجنبر 2026، 09:05" (Moroccan month
+// names, Western digits as written in Morocco).
+func formatLocalTime(t time.Time, loc *time.Location, locale string) string {
+	t = t.In(loc)
+	clock := t.Format("15:04")
+	day, year := t.Day(), t.Year()
+	switch locale {
+	case "en":
+		return fmt.Sprintf("%d %s %d, %s", day, t.Month().String()[:3], year, clock)
+	case "ar":
+		return fmt.Sprintf("%d %s %d، %s", day, arabicMonth(t.Month()), year, clock)
+	default:
+		return fmt.Sprintf("%d %s %d, %s", day, frenchMonth(t.Month()), year, clock)
+	}
+}
+
+func frenchMonth(m time.Month) string {
+	return [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}[m-1]
+}
+
+func arabicMonth(m time.Month) string {
+	return [...]string{"يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر"}[m-1]
+}
+
+// choice is one option of a select, or one labelled value.
+type choice struct {
+	Value, Label string
+}
+
+// timeZoneOptions lists the zones the profile offers, each with its offset
+// now, and the person's own zone if it is not among them.
+func (s *Server) timeZoneOptions(p *Page) []choice {
+	names := models.TimeZones()
+	if cur := p.TimeZoneName(); !slices.Contains(names, cur) {
+		names = append(names, cur)
+	}
+	now := s.store.Now()
+	out := make([]choice, 0, len(names))
+	for _, n := range names {
+		loc, ok := models.LoadTimeZone(n)
+		if !ok {
+			continue
+		}
+		_, off := now.In(loc).Zone()
+		sign := "+"
+		if off < 0 {
+			sign, off = "-", -off
+		}
+		label := strings.ReplaceAll(n, "_", " ")
+		if k := "profile.tz." + n; s.i18n.Has(p.Locale, k) {
+			label = p.T(k)
+		}
+		out = append(out, choice{Value: n, Label: fmt.Sprintf("%s (UTC%s%02d:%02d)", label, sign, off/3600, off%3600/60)})
+	}
+	return out
 }
 
 // Locales lists the interface languages for the switcher.
@@ -163,8 +281,9 @@ func (s *Server) locale(c echo.Context) string {
 // newPage prepares the data every page needs.
 func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
 	loc := s.locale(c)
-	p := &Page{srv: s, Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
+	p := &Page{srv: s, ctx: c.Request().Context(), Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
 		Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
+	p.Zone = p.User.Location()
 	p.CSRF, _ = c.Get("csrf_token").(string)
 	if titleKey != "" {
 		p.Title = p.T(titleKey)

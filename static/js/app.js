@@ -1,1 +1,1 @@
-import"./chunks/chunk-7EBFWYZK.js";
+import"./chunks/chunk-UFD5TBJM.js";

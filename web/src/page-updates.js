@@ -91,7 +91,7 @@ function insertComment(c) {
   if (!root) return false;
   root.dataset.commentId = String(c.id);
   if (root.hasAttribute("id")) root.id = `comment-${c.id}`;
-  for (const el of frag.querySelectorAll('[data-field="author"]')) el.textContent = c.author?.name || "";
+  for (const el of frag.querySelectorAll('[data-field="author"]')) el.replaceChildren(personNode(c.author));
   for (const el of frag.querySelectorAll('[data-field="body"]')) el.innerHTML = c.body_html || ""; // sanitised by the server
   for (const el of frag.querySelectorAll('[data-field="time"]')) {
     if (el.tagName === "TIME") el.setAttribute("datetime", c.created_at || "");
@@ -230,7 +230,8 @@ function renderPresence(msg) {
       li.dataset.state = u.state || "viewing";
       if (me && String(u.id) === me) li.dataset.self = "";
       const stateText = label(box, u.state === "editing" ? "editing" : "viewing");
-      li.title = `${u.name} — ${stateText}`;
+      const org = orgLabel(u.organization_id);
+      li.title = `${u.name}${org ? ` (${org})` : ""} — ${stateText}`;
       li.setAttribute("aria-label", li.title);
       const circle = document.createElement("span");
       circle.className = "presence-initials";
@@ -245,4 +246,32 @@ function renderPresence(msg) {
     box.dataset.count = String(seen.size);
     box.replaceChildren(list);
   }
+}
+
+/**
+ * orgLabel is the short name of an organisation (APEBI, Ministère), as the
+ * server put it on <div data-org-labels data-org-ID="…">: names are not
+ * unique, so a person is always shown with their organisation.
+ */
+function orgLabel(id) {
+  if (id == null) return "";
+  return document.querySelector("[data-org-labels]")?.getAttribute(`data-org-${id}`) || "";
+}
+
+/** personNode builds <span class="person"><bdi>Name</bdi> <span class="person-org">ORG</span></span>. */
+function personNode(p) {
+  const span = document.createElement("span");
+  span.className = "person";
+  const name = document.createElement("bdi");
+  name.className = "person-name";
+  name.textContent = p?.name || "";
+  span.append(name);
+  const org = orgLabel(p?.organization_id);
+  if (org) {
+    const o = document.createElement("span");
+    o.className = "person-org";
+    o.textContent = org;
+    span.append(" ", o);
+  }
+  return span;
 }
