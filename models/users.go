@@ -373,6 +373,7 @@ func (s *Store) PersonalData(ctx context.Context, u *User) (map[string]any, erro
 // first: the account's history on the moderation page.
 func (s *Store) EventsAbout(ctx context.Context, userID int64, limit int) ([]Event, error) {
 	var out []Event
-	err := s.Read(ctx).Where("subject_user_id = ?", userID).Order("id DESC").Limit(limit).Find(&out).Error
+	// Notifications are news for the person, not something done to the account.
+	err := s.Read(ctx).Where("subject_user_id = ? AND type <> ?", userID, EventNotificationCreated).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, dbError(err)
 }
