@@ -199,40 +199,6 @@ func (s *Server) measureCards(p *Page, refs *measureRefs, ms []models.Measure) [
 	return out
 }
 
-func (s *Server) pageMeasures(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	f, err := measureFilter(c)
-	if err != nil {
-		return err
-	}
-	f.Limit = 50
-	page, err := s.store.ListMeasures(ctx, u, f)
-	if err != nil {
-		return err
-	}
-	counts, err := s.store.MeasureCounts(ctx, u, f)
-	if err != nil {
-		return err
-	}
-	var total int64
-	for _, n := range counts {
-		total += n
-	}
-	refs, err := s.measureRefs(ctx)
-	if err != nil {
-		return err
-	}
-	p := s.newPage(c, "measures", "measures.title")
-	p.Topics = "measures " + p.Topics
-	p.Data = map[string]any{"Measures": s.measureCards(p, refs, page.Items), "NextCursor": page.NextCursor, "Filter": f, "Counts": counts,
-		"Total": total, "Statuses": models.MeasureStatuses, "Refs": refs}
-	return s.render(c, p)
-}
-
 func (s *Server) pageReviewQueue(c echo.Context) error {
 	u, err := requireUser(c)
 	if err != nil {
