@@ -9,6 +9,7 @@
 
 import * as live from "./live.js";
 import { start as startPageUpdates } from "./page-updates.js";
+import { startAxisFilters } from "./axis-filter.js";
 
 const api = Object.freeze({
   send: live.send,
@@ -25,6 +26,7 @@ const api = Object.freeze({
 function boot() {
   window.pacteLive = api;
   startPageUpdates();
+  startAxisFilters();
   live.start();
 }
 
