@@ -91,6 +91,16 @@ func TestLayout_HeaderOneRowAndPhoneMenu(t *testing.T) {
 				t.Errorf("[%s %s] the menu button shows on a desktop", who.name, loc)
 			}
 			tab.look(fmt.Sprintf("layout-header-%s-%s-desktop", who.name, loc))
+			// Narrower desktops: still one row (the name folds into the
+			// avatar), then the menu button; never a page wider than the window.
+			for _, w := range []int64{1280, 1100} {
+				tab.resize(w, 900)
+				if h := tab.headerHeight(); h > 70 {
+					t.Errorf("[%s %s] the header is %.0fpx high at %dpx", who.name, loc, h, w)
+				}
+				tab.AssertNoOverflow(fmt.Sprintf("measures at %dpx", w))
+			}
+			tab.look(fmt.Sprintf("layout-header-%s-%s-1100", who.name, loc))
 
 			// A phone: the brand and a menu button; the menu opens on a tap.
 			tab.resize(phoneWidth, 844)
