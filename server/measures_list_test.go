@@ -235,7 +235,7 @@ func TestMeasureEdit_StyleNonce(t *testing.T) {
 	app := servertest.New(t, models.SQLite)
 	ac := app.Login(app.User(models.RoleMember, "apebi"))
 	m := msCreate(t, ac, "Mesure à éditer")
-	meta := regexp.MustCompile(`<meta name="csp-nonce" content="([A-Za-z0-9+/]{22})">`)
+	meta := regexp.MustCompile(`<meta name="csp-nonce" content="([A-Za-z0-9_-]{22})">`)
 	var seen []string
 	for i := 0; i < 2; i++ {
 		r := msHTML(ac, fmt.Sprintf("/measures/%d/edit", m.ID))

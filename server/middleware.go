@@ -93,7 +93,7 @@ func contentSecurityPolicy(styleNonce string) string {
 func newStyleNonce() string {
 	b := make([]byte, 16)
 	rand.Read(b) // never fails (crypto/rand)
-	return base64.RawStdEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b) // no "+" for html/template to escape
 }
 
 // secureHeaders sets the headers of SECURITY.md on every response. Echo's

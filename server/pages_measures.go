@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,19 +60,17 @@ type cachedRefs struct {
 	at   time.Time
 }
 
-var refsCache sync.Map // *models.Store → cachedRefs
-
+// measureRefs gives the reference data, from memory when younger than
+// refsTTL (held by the server: s.refs).
 func (s *Server) measureRefs(ctx context.Context) (*measureRefs, error) {
-	if v, ok := refsCache.Load(s.store); ok {
-		if cr := v.(cachedRefs); time.Since(cr.at) < refsTTL {
-			return cr.refs, nil
-		}
+	if cr := s.refs.Load(); cr != nil && time.Since(cr.at) < refsTTL {
+		return cr.refs, nil
 	}
 	r, err := s.loadMeasureRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	refsCache.Store(s.store, cachedRefs{r, time.Now()})
+	s.refs.Store(&cachedRefs{r, time.Now()})
 	return r, nil
 }
 

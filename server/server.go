@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -55,8 +56,9 @@ type Server struct {
 	views   *views
 	metrics *metrics
 	live    Live
-	hub     *Hub       // the websocket side (hub.go)
-	lists   *listCache // rendered measures lists (pages_measure_list.go)
+	hub     *Hub                       // the websocket side (hub.go)
+	lists   *listCache                 // rendered measures lists (pages_measure_list.go)
+	refs    atomic.Pointer[cachedRefs] // organisations and taxonomy (pages_measures.go)
 }
 
 // Live is the real-time side the handlers tell about account changes; the
