@@ -92,7 +92,7 @@ func contentSecurityPolicy(styleNonce string) string {
 // newStyleNonce makes a style nonce: 128 random bits.
 func newStyleNonce() string {
 	b := make([]byte, 16)
-	rand.Read(b) // never fails (crypto/rand)
+	rand.Read(b)                                   // never fails (crypto/rand)
 	return base64.RawURLEncoding.EncodeToString(b) // no "+" for html/template to escape
 }
 

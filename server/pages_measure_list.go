@@ -29,7 +29,7 @@ import (
 // instances could leave stale.
 
 const (
-	listEntries = 1024
+	listEntries = 256 // about 45 kB each (fifty cards)
 	listTTL     = 30 * time.Second
 )
 
