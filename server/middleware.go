@@ -89,11 +89,13 @@ func contentSecurityPolicy(styleNonce string) string {
 		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
 
-// newStyleNonce makes a style nonce: 128 random bits.
+// newStyleNonce makes a style nonce: 128 random bits (crypto/rand never
+// fails), in base64url, which html/template leaves as it is ("+" it would
+// escape).
 func newStyleNonce() string {
 	b := make([]byte, 16)
-	rand.Read(b)                                   // never fails (crypto/rand)
-	return base64.RawURLEncoding.EncodeToString(b) // no "+" for html/template to escape
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // secureHeaders sets the headers of SECURITY.md on every response. Echo's
