@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -322,6 +323,64 @@ type MeasureFilter struct {
 	Limit          int
 	// OldestFirst orders by submission age, for the reviewers' queue.
 	OldestFirst bool
+	// Axis keeps the measures of one axis (the caller checks it belongs to
+	// Pillar).
+	Axis string
+	// EditorID keeps the measures this person is an editor of.
+	EditorID int64
+	// ScopeStatus keeps one status, like Status, but also under the counts:
+	// it belongs to a scope (ApplyScope), not to the status tabs.
+	ScopeStatus string
+}
+
+// The scopes of the measures list besides all of them.
+const (
+	ScopeMine = "mine" // the measures I am an editor of
+	ScopeTodo = "todo" // the measures awaiting my action
+)
+
+// Scopes lists the scopes the list offers this person, in order: "mine"
+// to those who write measures (members), "todo" to members and to those
+// who review. A moderator has neither: no measure awaits a moderator.
+func Scopes(u *User) []string {
+	var out []string
+	if CanCreateMeasure(u) {
+		out = append(out, ScopeMine)
+	}
+	if CanCreateMeasure(u) || Can(u, ActReviewQueue, nil) {
+		out = append(out, ScopeTodo)
+	}
+	return out
+}
+
+// ApplyScope narrows the filter to a scope of Scopes(u); it reports false
+// for a scope not offered to u (the filter is then unchanged).
+//
+//   - mine: the measures u is an editor of (not those of u's federation:
+//     "mes mesures" are the ones u may write);
+//   - todo for a member: u's measures in changes_requested, the only state
+//     in which the reviewers wait for the editors;
+//   - todo for a reviewer or an administrator: every measure in_review.
+func (f *MeasureFilter) ApplyScope(u *User, scope string) bool {
+	if scope == "" {
+		return true
+	}
+	offered := false
+	for _, s := range Scopes(u) {
+		offered = offered || s == scope
+	}
+	if !offered {
+		return false
+	}
+	switch {
+	case scope == ScopeMine:
+		f.EditorID = u.ID
+	case CanCreateMeasure(u):
+		f.EditorID, f.ScopeStatus = u.ID, StatusChangesRequested
+	default:
+		f.ScopeStatus = StatusInReview
+	}
+	return true
 }
 
 // Validate checks the filter values a person chose.
@@ -357,6 +416,15 @@ func (s *Store) filteredMeasures(ctx context.Context, viewer *User, f MeasureFil
 	q := visibleTo(s.Read(ctx).Model(&Measure{}), viewer)
 	if f.Pillar != "" {
 		q = q.Where("measures.pillar = ?", f.Pillar)
+	}
+	if f.Axis != "" {
+		q = q.Where("measures.axis = ?", f.Axis)
+	}
+	if f.ScopeStatus != "" {
+		q = q.Where("measures.status = ?", f.ScopeStatus)
+	}
+	if f.EditorID != 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM measure_editors e2 WHERE e2.measure_id = measures.id AND e2.user_id = ?)", f.EditorID)
 	}
 	if f.OrganizationID != 0 {
 		q = q.Where(`(measures.lead_organization_id = ? OR EXISTS (SELECT 1 FROM measure_cosponsors c2
@@ -594,4 +662,16 @@ func (s *Store) MeasureStamp(ctx context.Context, id int64) (updatedAt time.Time
 		return time.Time{}, 0, false, dbError(res.Error)
 	}
 	return row.UpdatedAt, row.CollabVersion, res.RowsAffected > 0, nil
+}
+
+// ListStamp changes whenever a measure row is written: the newest update
+// time of all measures (an index lookup). Co-editing writes bodies without
+// an event, so the event log alone does not say the list changed. The value
+// is opaque, only to compare.
+func (s *Store) ListStamp(ctx context.Context) (string, error) {
+	var v sql.NullString
+	if err := s.Read(ctx).Raw("SELECT MAX(updated_at) FROM measures").Row().Scan(&v); err != nil {
+		return "", dbError(err)
+	}
+	return v.String, nil
 }

@@ -18,7 +18,13 @@ func (s *Server) pageHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Organizations": orgs}
+	data := map[string]any{"Organizations": orgs}
+	if p.User != nil {
+		if data["Counts"], err = s.homeCounts(c, p.User, p); err != nil {
+			return err
+		}
+	}
+	p.Data = data
 	return s.render(c, p)
 }
 

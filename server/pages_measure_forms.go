@@ -96,6 +96,7 @@ func (s *Server) measureEditPage(c echo.Context) (*Page, *models.MeasureDetail, 
 		return nil, nil, err
 	}
 	p.MeasureID = id
+	p.StyleNonce = newStyleNonce() // CodeMirror's <style> element (render.go)
 	p.Topics = models.MeasureTopic(id) + " " + p.Topics
 	p.Data.(map[string]any)["Measure"] = d
 	return p, d, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,19 +60,17 @@ type cachedRefs struct {
 	at   time.Time
 }
 
-var refsCache sync.Map // *models.Store → cachedRefs
-
+// measureRefs gives the reference data, from memory when younger than
+// refsTTL (held by the server: s.refs).
 func (s *Server) measureRefs(ctx context.Context) (*measureRefs, error) {
-	if v, ok := refsCache.Load(s.store); ok {
-		if cr := v.(cachedRefs); time.Since(cr.at) < refsTTL {
-			return cr.refs, nil
-		}
+	if cr := s.refs.Load(); cr != nil && time.Since(cr.at) < refsTTL {
+		return cr.refs, nil
 	}
 	r, err := s.loadMeasureRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	refsCache.Store(s.store, cachedRefs{r, time.Now()})
+	s.refs.Store(&cachedRefs{r, time.Now()})
 	return r, nil
 }
 
@@ -197,40 +194,6 @@ func (s *Server) measureCards(p *Page, refs *measureRefs, ms []models.Measure) [
 		out[i] = c
 	}
 	return out
-}
-
-func (s *Server) pageMeasures(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	f, err := measureFilter(c)
-	if err != nil {
-		return err
-	}
-	f.Limit = 50
-	page, err := s.store.ListMeasures(ctx, u, f)
-	if err != nil {
-		return err
-	}
-	counts, err := s.store.MeasureCounts(ctx, u, f)
-	if err != nil {
-		return err
-	}
-	var total int64
-	for _, n := range counts {
-		total += n
-	}
-	refs, err := s.measureRefs(ctx)
-	if err != nil {
-		return err
-	}
-	p := s.newPage(c, "measures", "measures.title")
-	p.Topics = "measures " + p.Topics
-	p.Data = map[string]any{"Measures": s.measureCards(p, refs, page.Items), "NextCursor": page.NextCursor, "Filter": f, "Counts": counts,
-		"Total": total, "Statuses": models.MeasureStatuses, "Refs": refs}
-	return s.render(c, p)
 }
 
 func (s *Server) pageReviewQueue(c echo.Context) error {

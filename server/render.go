@@ -120,6 +120,12 @@ type Page struct {
 	// so nothing between rendering and connecting (or a later reconnect) is
 	// missed.
 	LastEventID int64
+
+	// StyleNonce, on pages that mount the co-editor, lets CodeMirror's
+	// <style> element through the CSP: render adds it to style-src and the
+	// layout to <meta name="csp-nonce"> for editor.js. Fresh for every
+	// response, and only on pages that are never cached (no-store).
+	StyleNonce string
 }
 
 // T translates a key into the page's language.
@@ -335,8 +341,11 @@ func (s *Server) render(c echo.Context, p *Page) error {
 		return fmt.Errorf("render %s: %w", p.Name, err)
 	}
 	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
-	if p.User != nil {
+	if p.User != nil || p.StyleNonce != "" {
 		c.Response().Header().Set("Cache-Control", "no-store")
+	}
+	if p.StyleNonce != "" {
+		c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy(p.StyleNonce))
 	}
 	c.Response().Header().Set("Content-Language", p.Locale)
 	c.Response().WriteHeader(p.Status)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -55,7 +56,9 @@ type Server struct {
 	views   *views
 	metrics *metrics
 	live    Live
-	hub     *Hub // the websocket side (hub.go)
+	hub     *Hub                       // the websocket side (hub.go)
+	lists   *listCache                 // rendered measures lists (pages_measure_list.go)
+	refs    atomic.Pointer[cachedRefs] // organisations and taxonomy (pages_measures.go)
 }
 
 // Live is the real-time side the handlers tell about account changes; the
@@ -111,6 +114,7 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		i18n:    cat,
 		metrics: newMetrics(),
 		live:    noLive{},
+		lists:   newListCache(),
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s.cfg.BaseURL = cfg.BaseURL

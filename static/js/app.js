@@ -1,1 +1,1 @@
-import"./chunks/chunk-UFD5TBJM.js";
+import"./chunks/chunk-OGDJJYID.js";

@@ -10,6 +10,7 @@
 import * as live from "./live.js";
 import { start as startNotifications } from "./notifications.js";
 import { start as startPageUpdates } from "./page-updates.js";
+import { startAxisFilters } from "./axis-filter.js";
 
 const api = Object.freeze({
   send: live.send,
@@ -27,6 +28,7 @@ function boot() {
   window.pacteLive = api;
   startPageUpdates();
   startNotifications();
+  startAxisFilters();
   live.start();
 }
 
