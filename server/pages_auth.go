@@ -74,25 +74,30 @@ func (s *Server) pageLanguage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
-func (s *Server) invitationPage(c echo.Context) (*Page, error) {
+// invitationPage is the page an invitation link opens: the form that sets
+// the password while the link is usable, else what became of the link (410:
+// used → sign in; expired or replaced → ask for a new one).
+func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 	p := s.newPage(c, "invitation", "invitation.title")
-	inv, u, err := s.store.Invitation(c.Request().Context(), c.Param("token"))
+	inv, u, state, err := s.store.InvitationLinkState(c.Request().Context(), c.Param("token"))
 	if err != nil {
-		return nil, err
-	}
-	if inv.Purpose != "invite" || u == nil {
-		return nil, models.CodedError(models.ENotFound, "invitation_not_found", "This invitation link is not valid.")
+		return nil, false, err
 	}
 	var org *models.Organization
 	if u.OrganizationID != nil {
 		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
 	}
-	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv}
-	return p, nil
+	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token")}
+	if state != models.InvitationUsable {
+		p.Status = http.StatusGone
+		p.Title = p.T("invitation." + state + "_title")
+		return p, false, nil
+	}
+	return p, true, nil
 }
 
 func (s *Server) pageInvitation(c echo.Context) error {
-	p, err := s.invitationPage(c)
+	p, _, err := s.invitationPage(c)
 	if err != nil {
 		return err
 	}
@@ -100,9 +105,12 @@ func (s *Server) pageInvitation(c echo.Context) error {
 }
 
 func (s *Server) pageInvitationSubmit(c echo.Context) error {
-	p, err := s.invitationPage(c)
+	p, usable, err := s.invitationPage(c)
 	if err != nil {
 		return err
+	}
+	if !usable {
+		return s.render(c, p)
 	}
 	password := c.FormValue("password")
 	if password != c.FormValue("password_confirm") {
@@ -119,6 +127,22 @@ func (s *Server) pageInvitationSubmit(c echo.Context) error {
 	}
 	s.flash(c, "welcome")
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// pageInvitationRequest: the holder of an expired (or replaced) link asks
+// for a new one; moderators see the request on the person's account page.
+func (s *Server) pageInvitationRequest(c echo.Context) error {
+	if err := s.store.RequestNewInvitation(c.Request().Context(), c.Param("token")); err != nil {
+		if models.ErrorKind(err) != models.EConflict {
+			return err
+		}
+	}
+	p, _, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	p.Data.(map[string]any)["Requested"] = true
+	return s.render(c, p)
 }
 
 func (s *Server) setupPage(c echo.Context) (*Page, error) {

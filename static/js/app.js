@@ -1,1 +1,1 @@
-import"./chunks/chunk-LLDEWUTX.js";
+import"./chunks/chunk-ROAJZHWD.js";
