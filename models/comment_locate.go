@@ -20,6 +20,26 @@ func locateRendered(body, quote string) (start, end int, ok bool) {
 	if needle == "" {
 		return 0, 0, false
 	}
+	text, from, to := flatten(body)
+	k := strings.Index(text, needle)
+	if k < 0 {
+		return 0, 0, false
+	}
+	first := utf8.RuneCountInString(text[:k])
+	last := first + utf8.RuneCountInString(needle) - 1
+	start, end = from[first], to[last]
+	for start > 0 && strings.IndexByte("*_`~", body[start-1]) >= 0 {
+		start--
+	}
+	for end < len(body) && strings.IndexByte("*_`~", body[end]) >= 0 {
+		end++
+	}
+	return start, end, true
+}
+
+// flatten reads Markdown as the reader sees it (see locateRendered): the
+// text, and for each of its runes the source bytes it came from.
+func flatten(body string) (string, []int, []int) {
 	var flat strings.Builder
 	var from, to []int // source byte span of each rune of flat
 	lastSpace := true
@@ -68,21 +88,14 @@ func locateRendered(body, quote string) (start, end int, ok bool) {
 		}
 		i += n
 	}
-	text := flat.String()
-	k := strings.Index(text, needle)
-	if k < 0 {
-		return 0, 0, false
-	}
-	first := utf8.RuneCountInString(text[:k])
-	last := first + utf8.RuneCountInString(needle) - 1
-	start, end = from[first], to[last]
-	for start > 0 && strings.IndexByte("*_`~", body[start-1]) >= 0 {
-		start--
-	}
-	for end < len(body) && strings.IndexByte("*_`~", body[end]) >= 0 {
-		end++
-	}
-	return start, end, true
+	return flat.String(), from, to
+}
+
+// Text is the quote as readers see it: its words without the Markdown
+// marks ("des PME marocaines" for "des PME **marocaines**").
+func (a *Anchor) Text() string {
+	text, _, _ := flatten(a.Quote)
+	return strings.TrimSpace(text)
 }
 
 // skipBlockMarkers skips what opens a Markdown line without being read:

@@ -37,3 +37,17 @@ func TestCheckAnchorLocatesRenderedWords(t *testing.T) {
 		t.Fatalf("got %+v, %v", a, err)
 	}
 }
+
+// TestAnchorText: a quote reads as in the rendered measure.
+func TestAnchorText(t *testing.T) {
+	for quote, want := range map[string]string{
+		"des PME **marocaines**":  "des PME marocaines",
+		"Objectif\n\nLa _grande_": "Objectif La grande",
+		"[lien](https://x.ma) ok": "lien ok",
+		"texte simple":            "texte simple",
+	} {
+		if got := (&Anchor{Quote: quote}).Text(); got != want {
+			t.Errorf("%q reads %q, want %q", quote, got, want)
+		}
+	}
+}

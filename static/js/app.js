@@ -1,1 +1,1 @@
-import"./chunks/chunk-ROAJZHWD.js";
+import"./chunks/chunk-TCD4UFEK.js";

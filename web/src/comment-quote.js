@@ -5,8 +5,8 @@
 // comment form's quote field (#comment-quote), opens that part of the form
 // and puts the cursor in the comment box. The server finds the selected
 // words in the Markdown source. Keyboard: once words are selected (caret
-// browsing, or select-all inside the body) the button is the next stop of
-// Tab; Escape hides it. Without this script the quote field works as typed.
+// browsing, or the mouse) Tab goes to the button and Enter uses it; Escape
+// hides it. Without this script the quote field works as typed.
 // The label comes from the form's data-label-quote-selection.
 
 import { label } from "./util.js";
@@ -18,8 +18,19 @@ let quote = "";
 export function start() {
   document.addEventListener("selectionchange", onSelection);
   document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && button && !button.hidden) hide();
+    if (!button || button.hidden) return;
+    if (e.key === "Escape") hide();
+    // Tab right after selecting goes to the button, wherever the focus was
+    // (a selection made with the mouse leaves it elsewhere).
+    if (e.key === "Tab" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && document.activeElement !== button && !typing(document.activeElement)) {
+      e.preventDefault();
+      button.focus();
+    }
   });
+}
+
+function typing(el) {
+  return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
 }
 
 function bodyOf(node) {
