@@ -59,8 +59,15 @@ func TestInvitations_UsedExpiredReplacedPages(t *testing.T) {
 		}
 		wantBody(t, "expired", r, "a expiré", `action="/invitations/`+late.Token+`/request"`, "Demander un nouveau lien")
 		r = postForm(b, "/invitations/"+late.Token+"/request", url.Values{"csrf_token": {b.CSRF}})
+		if r.Status != 303 || r.Header.Get("Location") != "/invitations/"+late.Token+"?requested=1" {
+			t.Errorf("request: %d → %s", r.Status, r.Header.Get("Location"))
+		}
+		r = getHTML(b, "/invitations/"+late.Token+"?requested=1")
 		wantStatus(t, r, 410)
 		wantBody(t, "requested", r, `id="invitation-requested"`)
+		if r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("invitation page cacheable: %q", r.Header.Get("Cache-Control"))
+		}
 		postForm(b, "/invitations/"+late.Token+"/request", url.Values{"csrf_token": {b.CSRF}}) // asking twice records once
 		if n := countRows(t, app, "events", "type = ?", "user.invitation_requested"); n != 1 {
 			t.Errorf("%d requests recorded", n)
@@ -82,7 +89,10 @@ func TestInvitations_UsedExpiredReplacedPages(t *testing.T) {
 		wantStatus(t, getHTML(app.Anonymous(), "/invitations/nope"), 404)
 		// The request to an anonymous page is for expired or replaced links only.
 		fresh := invite(t, mod, "fresh@example.ma", org, models.RoleMember)
-		wantStatus(t, postForm(b, "/invitations/"+fresh.Token+"/request", url.Values{"csrf_token": {b.CSRF}}), 200)
+		wantStatus(t, postForm(b, "/invitations/"+fresh.Token+"/request", url.Values{"csrf_token": {b.CSRF}}), 303)
+		if n := countRows(t, app, "events", "type = ?", "user.invitation_requested"); n != 1 {
+			t.Errorf("a usable link recorded a request")
+		}
 	})
 }
 

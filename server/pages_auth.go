@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -79,6 +80,9 @@ func (s *Server) pageLanguage(c echo.Context) error {
 // used → sign in; expired or replaced → ask for a new one).
 func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 	p := s.newPage(c, "invitation", "invitation.title")
+	// What the page says changes with the link (used, renewed): never
+	// cached, even for visitors (a 410 is cacheable by default).
+	c.Response().Header().Set("Cache-Control", "no-store")
 	inv, u, state, err := s.store.InvitationLinkState(c.Request().Context(), c.Param("token"))
 	if err != nil {
 		return nil, false, err
@@ -87,7 +91,8 @@ func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 	if u.OrganizationID != nil {
 		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
 	}
-	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token")}
+	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token"),
+		"Requested": c.QueryParam("requested") == "1"}
 	if state != models.InvitationUsable {
 		p.Status = http.StatusGone
 		p.Title = p.T("invitation." + state + "_title")
@@ -132,17 +137,10 @@ func (s *Server) pageInvitationSubmit(c echo.Context) error {
 // pageInvitationRequest: the holder of an expired (or replaced) link asks
 // for a new one; moderators see the request on the person's account page.
 func (s *Server) pageInvitationRequest(c echo.Context) error {
-	if err := s.store.RequestNewInvitation(c.Request().Context(), c.Param("token")); err != nil {
-		if models.ErrorKind(err) != models.EConflict {
-			return err
-		}
-	}
-	p, _, err := s.invitationPage(c)
-	if err != nil {
+	if err := s.store.RequestNewInvitation(c.Request().Context(), c.Param("token")); err != nil && models.ErrorKind(err) != models.EConflict {
 		return err
 	}
-	p.Data.(map[string]any)["Requested"] = true
-	return s.render(c, p)
+	return c.Redirect(http.StatusSeeOther, "/invitations/"+url.PathEscape(c.Param("token"))+"?requested=1")
 }
 
 func (s *Server) setupPage(c echo.Context) (*Page, error) {
