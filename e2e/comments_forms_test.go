@@ -19,6 +19,13 @@ func phone(tab *Tab) {
 	painted(tab)
 }
 
+// windowShot saves what the window shows (the full-page capture of a
+// right-to-left page shrunk after loading is taken off its origin).
+func windowShot(tab *Tab, name string) {
+	tab.T.Helper()
+	tab.T.Logf("screenshot %s: %s", name, saveScreenshot(tab.T, name, run(tab, "window screenshot", chromedp.CaptureScreenshot())))
+}
+
 // painted waits for the page to lay out and paint at its new size.
 func painted(tab *Tab) {
 	tab.T.Helper()
@@ -183,7 +190,7 @@ func TestComments_BadCommentKeepsText(t *testing.T) {
 		}
 		a.Screenshot("comment-error-" + tag)
 		phone(a)
-		a.Screenshot("comment-error-" + tag + "-390")
+		windowShot(a, "comment-error-"+tag+"-390")
 		a.AssertNoOverflow("comment-error-" + tag + "-390")
 		desktop(a)
 	}
@@ -200,7 +207,30 @@ func TestComments_BadCommentKeepsText(t *testing.T) {
 		t.Errorf("blank comment error %q", got)
 	}
 
+	// A report with a blank reason: the report page comes back, the
+	// reason field in error and focused.
+	cid, err := app.Store.CreateComment(t.Context(), author, id, models.NewComment{Body: "Un avis à signaler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	badReason := func(tag string) {
+		a.Go(fmt.Sprintf("/comments/%d/report", cid.ID))
+		typeInto(a, `#action-reason`, "   ")
+		if st := a.ClickAndWait(`#comment-action-form button[type="submit"]`); st != 422 {
+			t.Fatalf("blank reason: status %d", st)
+		}
+		a.WaitUntil(`document.activeElement?.id === "action-reason"`)
+		a.WaitVisible(`#action-reason-error`)
+		a.Snapshot("comment-report-error-" + tag)
+		phone(a)
+		a.AssertNoOverflow("comment-report-error-" + tag + "-390")
+		windowShot(a, "comment-report-error-"+tag+"-390")
+		desktop(a)
+	}
+	badReason("fr")
+
 	a.ClickAndWait(`.lang-switch button[value="ar"]`)
+	badReason("ar")
 	badQuote("ar")
 	a.AssertTranslated("comment-error-ar")
 	a.AssertCleanConsole()

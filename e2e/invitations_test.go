@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"pacte/models"
 	"pacte/server/servertest"
 )
@@ -53,8 +51,8 @@ func TestInvitations_ExpiredUsedAndRenewed(t *testing.T) {
 	phone(small)
 	small.Go("/invitations/" + inv.Token)
 	small.ClickAndWait(`.lang-switch button[value="ar"]`)
-	small.Snapshot("invitation-expired-ar-390")
-	t.Logf("window: %s", saveScreenshot(t, "invitation-expired-ar-390-window", run(small, "window screenshot", chromedp.CaptureScreenshot())))
+	small.AssertNoOverflow("invitation-expired-ar-390")
+	windowShot(small, "invitation-expired-ar-390")
 
 	m := p.NewWindow("M")
 	login(m, modUser)
