@@ -99,16 +99,36 @@ func TestComments_LiveThread(t *testing.T) {
 		t.Error("B still sees the empty message")
 	}
 
-	// B replies under it; A sees the reply inside the thread.
-	// (B's copy came from the page's template: its reply box is the first
-	// of the comment's own actions.)
-	replyBox := sel + ` > article details.comment-action`
-	b.Click(replyBox + ` > summary`)
-	typeInto(b, replyBox+` textarea`, "D'accord, dès ce trimestre.")
-	if got := b.Value(replyBox + ` input[name="parent_id"]`); got != cid {
-		t.Errorf("the template's reply form answers %q, want %s", got, cid)
+	// The live comment is the server's rendering for B: the same avatar,
+	// date format and actions (B may report it) as after a reload.
+	if !b.Has(fmt.Sprintf(`%s a[href="/comments/%s/report"]`, sel, cid)) {
+		t.Error("B's live comment has no report link")
 	}
-	b.ClickAndWait(replyBox + ` button[type="submit"]`)
+	if b.Has(fmt.Sprintf(`%s a[href="/comments/%s/edit"]`, sel, cid)) {
+		t.Error("B may edit A's live comment")
+	}
+	if !b.Has(sel + ` .comment-avatar`) {
+		t.Error("B's live comment has no avatar")
+	}
+	liveTime := b.Text(sel + ` time`)
+	liveHTML := Eval[string](b, fmt.Sprintf(`document.querySelector('%s').outerHTML`, sel))
+	b.Screenshot("comments-live-fr")
+
+	// B replies under it with the comment's reply link (the page comes
+	// back with the reply form under that comment); A sees the reply
+	// inside the thread.
+	b.ClickAndWait(fmt.Sprintf(`%s a[href="?reply_to=%s#reply-form"]`, sel, cid))
+	if got := b.Text(sel + ` time`); got != liveTime {
+		t.Errorf("live date %q, after reload %q", liveTime, got)
+	}
+	if got := Eval[string](b, fmt.Sprintf(`document.querySelector('%s > article').outerHTML`, sel)); !strings.Contains(liveHTML, got) {
+		t.Errorf("the live comment differs from the reloaded one:\nlive:   %s\nreload: %s", liveHTML, got)
+	}
+	typeInto(b, `#reply-form textarea`, "D'accord, dès ce trimestre.")
+	if got := b.Value(`#reply-form input[name="parent_id"]`); got != cid {
+		t.Errorf("the reply form answers %q, want %s", got, cid)
+	}
+	b.ClickAndWait(`#reply-form button[type="submit"]`)
 	a.WaitUntil(fmt.Sprintf(`document.querySelector('[data-replies-for="%s"] [data-comment-id]')?.textContent.includes("trimestre")`, cid))
 	if p := b.Path(); p != page {
 		t.Errorf("after replying B is on %s", p)

@@ -236,7 +236,12 @@ func checkAnchor(body string, a *AnchorInput) (*AnchorInput, error) {
 	if a.Locate {
 		i := strings.Index(body, quote)
 		if i < 0 {
-			return nil, bad("These words are not in the text of the measure; copy them from it exactly.")
+			// Words selected in the rendered text: find them in the source.
+			start, end, ok := locateRendered(body, quote)
+			if !ok {
+				return nil, bad("These words are not in the text of the measure; copy them from it exactly.")
+			}
+			i, quote = start, body[start:end]
 		}
 		from, _ := collab.ByteToUTF16Offset(body, i)
 		return &AnchorInput{Quote: quote, From: from, To: from + collab.UTF16Len(quote)}, nil

@@ -303,3 +303,136 @@ func (s *Store) CompleteSetup(ctx context.Context, raw, email, name, password st
 		return nil
 	})
 }
+
+// What became of an invitation link, for the page that follows it.
+const (
+	InvitationUsable   = "usable"
+	InvitationUsed     = "used"     // accepted: the person signs in
+	InvitationReplaced = "replaced" // a newer link was issued; this one is revoked
+	InvitationExpired  = "expired"  // past its date, never used
+)
+
+// InvitationLinkState finds an invitation link by its raw token whatever
+// became of it, with the invited person and what the link can still do.
+// Only links of the "invite" purpose are found.
+func (s *Store) InvitationLinkState(ctx context.Context, raw string) (*Invitation, *User, string, error) {
+	notFound := CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+	var inv Invitation
+	if err := s.Read(ctx).Where("token_hash = ?", HashToken(raw)).Take(&inv).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, "", notFound
+		}
+		return nil, nil, "", dbError(err)
+	}
+	if inv.Purpose != "invite" || inv.UserID == nil {
+		return nil, nil, "", notFound
+	}
+	u, err := s.UserByID(ctx, *inv.UserID)
+	if err != nil {
+		if ErrorKind(err) == ENotFound {
+			return nil, nil, "", notFound
+		}
+		return nil, nil, "", err
+	}
+	switch {
+	case inv.UsedAt != nil && u.Status == StatusInvited:
+		// Spent without the account being activated: a newer link (a
+		// re-invitation or a renewal) revoked it.
+		return &inv, u, InvitationReplaced, nil
+	case inv.UsedAt != nil:
+		return &inv, u, InvitationUsed, nil
+	case s.Now().After(inv.ExpiresAt):
+		return &inv, u, InvitationExpired, nil
+	}
+	return &inv, u, InvitationUsable, nil
+}
+
+// LatestInvitation is the newest invitation link issued to a person, or nil.
+func (s *Store) LatestInvitation(ctx context.Context, userID int64) (*Invitation, error) {
+	var inv Invitation
+	err := s.Read(ctx).Where("user_id = ? AND purpose = 'invite'", userID).Order("id DESC").Limit(1).Take(&inv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, dbError(err)
+	}
+	return &inv, nil
+}
+
+// RenewInvitation issues a fresh link (new token, new expiry) for the person
+// an invitation was for, and revokes every earlier link of theirs: the one
+// operation behind "resend" (the link was lost, or never arrived) and
+// "renew" (it expired). Any of the person's invitations names them. Only
+// staff see invitations (404 for anyone else); a moderator renews only the
+// invitations they could have made (403); an accepted invitation cannot be
+// renewed (409 invitation_accepted).
+func (s *Store) RenewInvitation(ctx context.Context, actor *User, id int64) (*Invitation, string, error) {
+	if !Can(actor, ActListUsers, nil) {
+		return nil, "", NotFound("Invitation")
+	}
+	raw := NewToken()
+	var inv *Invitation
+	err := s.Write(ctx, func(tx *Tx) error {
+		var old Invitation
+		if err := tx.Where("id = ? AND purpose = 'invite' AND user_id IS NOT NULL", id).Take(&old).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return NotFound("Invitation")
+			}
+			return err
+		}
+		var u User
+		if err := tx.Where("id = ?", *old.UserID).Take(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return NotFound("Invitation")
+			}
+			return err
+		}
+		if u.Status != StatusInvited {
+			return CodedError(EConflict, "invitation_accepted", "This person has already accepted the invitation; they sign in with their password.")
+		}
+		if !Can(actor, ActInvite, InviteRequest{Email: u.Email, Role: u.Role, OrganizationID: u.OrgID()}) {
+			return Errorf(EForbidden, "You are not allowed to change this invitation.")
+		}
+		now := s.Now()
+		if err := tx.Model(&Invitation{}).Where("user_id = ? AND purpose = 'invite' AND used_at IS NULL", u.ID).Update("used_at", now).Error; err != nil {
+			return err
+		}
+		uid, by := u.ID, actor.ID
+		inv = &Invitation{TokenHash: HashToken(raw), Purpose: "invite", UserID: &uid, InvitedBy: &by, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now}
+		if err := tx.Create(inv).Error; err != nil {
+			return err
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.invitation_renewed", actor, 0, u.ID,
+			map[string]any{"user_id": u.ID, "invitation_id": inv.ID, "replaces": old.ID})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return inv, raw, nil
+}
+
+// RequestNewInvitation records that the holder of an expired link asked
+// for a new one: an event on the person's account, which moderators see
+// there. Asking again before a new link is issued records nothing more.
+func (s *Store) RequestNewInvitation(ctx context.Context, raw string) error {
+	inv, u, state, err := s.InvitationLinkState(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if state != InvitationExpired && state != InvitationReplaced {
+		return CodedError(EConflict, "invitation_"+state, "This invitation link can still be used.")
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		var n int64
+		if err := tx.Model(&Event{}).Where("topic = ? AND type = 'user.invitation_requested' AND created_at >= ?", UserTopic(u.ID), inv.CreatedAt).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.invitation_requested", nil, 0, u.ID, map[string]any{"user_id": u.ID, "invitation_id": inv.ID})
+		return err
+	})
+}

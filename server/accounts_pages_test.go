@@ -203,7 +203,7 @@ func TestAccountsPages_Invitation(t *testing.T) {
 		if st := b.Do("GET", "/api/v1/me", nil, &me); st != 200 || me.User.Status != "active" {
 			t.Errorf("after accepting: %d %+v", st, me.User)
 		}
-		wantStatus(t, getHTML(app.Anonymous(), "/invitations/"+inv.Token), 409)
+		wantStatus(t, getHTML(app.Anonymous(), "/invitations/"+inv.Token), 410) // used: TestInvitations_UsedExpiredReplacedPages
 		wantStatus(t, getHTML(app.Anonymous(), "/invitations/nope"), 404)
 	})
 }

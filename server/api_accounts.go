@@ -422,3 +422,22 @@ func (s *Server) apiUpdateUser(c echo.Context) error {
 	s.live.UserChanged(u.ID)
 	return c.JSON(http.StatusOK, toUserJSON(viewer, u))
 }
+
+// apiResendInvitation issues a new link for the person an invitation was
+// for (resend and renew are this one operation); the old link stops working.
+func (s *Server) apiResendInvitation(c echo.Context) error {
+	u, id, err := userAndID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, raw, err := s.store.RenewInvitation(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.invitationJSON(inv, raw))
+}
+
+// invitationJSON is the answer that hands a new link to whoever made it.
+func (s *Server) invitationJSON(inv *models.Invitation, raw string) map[string]any {
+	return map[string]any{"id": inv.ID, "token": raw, "invite_url": s.URL("/invitations/" + raw), "expires_at": jsonTime(inv.ExpiresAt)}
+}

@@ -62,12 +62,13 @@ func TestComments_Forms(t *testing.T) {
 			}
 		})
 		t.Run("ErrFixableProblemsComeBack", func(t *testing.T) {
+			// The page comes back with the text kept and the error beside
+			// its field: TestComments_FormErrorsKeepText checks each one.
 			n := countRows(t, app, "comments", "")
-			wantCommentRedirect(t, postForm(member, base+"/comments", form(member, "body", "  ")), base+"#comments", "comment_invalid_body")
-			wantCommentRedirect(t, postForm(member, base+"/comments", form(member, "body", "x", "anchor_quote", "absent du texte")), base+"#comments", "comment_invalid_anchor")
-			wantCommentRedirect(t, postForm(member, fmt.Sprintf("/measures/%d/comments", w.withdrawn), form(member, "body", "x")),
-				fmt.Sprintf("/measures/%d#comments", w.withdrawn), "comment_closed")
-			wantCommentRedirect(t, postForm(member, base+"/comments", form(member, "body", "x", "parent_id", "abc")), base+"#comments", "comment_invalid_parent_id")
+			wantStatus(t, postForm(member, base+"/comments", form(member, "body", "  ")), 422)
+			wantStatus(t, postForm(member, base+"/comments", form(member, "body", "x", "anchor_quote", "absent du texte")), 422)
+			wantStatus(t, postForm(member, fmt.Sprintf("/measures/%d/comments", w.withdrawn), form(member, "body", "x")), 409)
+			wantStatus(t, postForm(member, base+"/comments", form(member, "body", "x", "parent_id", "abc")), 422)
 			if m := countRows(t, app, "comments", ""); m != n {
 				t.Errorf("refused forms stored %d comments", m-n)
 			}
@@ -90,8 +91,8 @@ func TestComments_Forms(t *testing.T) {
 			wantCommentRedirect(t, postForm(author, path("edit"), form(author, "body", "Modifié")), at, "comment_saved")
 			wantStatus(t, postForm(member, path("edit"), form(member, "body", "Pirate")), 403)
 			wantCommentRedirect(t, postForm(member, path("report"), form(member, "reason", "Doute")), at, "comment_reported")
-			wantCommentRedirect(t, postForm(member, path("report"), form(member, "reason", "Doute")), at, "comment_already_reported")
-			wantCommentRedirect(t, postForm(mod, path("hide"), form(mod, "reason", "")), at, "comment_invalid_reason")
+			wantStatus(t, postForm(member, path("report"), form(member, "reason", "Doute")), 409)
+			wantStatus(t, postForm(mod, path("hide"), form(mod, "reason", "")), 422)
 			wantCommentRedirect(t, postForm(mod, path("hide"), form(mod, "reason", "Hors charte", "next", "/moderation?show=reported")),
 				"/moderation?show=reported", "comment_hidden_done")
 			wantCommentRedirect(t, postForm(mod, path("restore"), form(mod, "next", "https://evil.example/")), at, "comment_restored")
@@ -208,8 +209,8 @@ func TestComments_MeasurePage(t *testing.T) {
 		}
 		for _, want := range []string{
 			`data-live-region="comments"`, "data-comments", fmt.Sprintf(`data-comment-id="%d"`, root),
-			fmt.Sprintf(`data-replies-for="%d"`, root), fmt.Sprintf(`id="comment-%d"`, reply), "<template data-comment-template>",
-			`data-field="author"`, `data-field="body"`, `data-field="time"`, `data-field="permalink"`, `name="parent_id"`,
+			fmt.Sprintf(`data-replies-for="%d"`, root), fmt.Sprintf(`id="comment-%d"`, reply),
+			`data-field="author"`, `data-field="body"`, `data-field="time"`, `data-field="permalink"`, `class="avatar comment-avatar"`,
 			"data-comment-count", "data-comments-empty", "<strong>avis</strong>, corrigé", `class="badge comment-edited"`,
 			fmt.Sprintf(`<mark class="comment-anchor" data-anchor-for="%d" id="anchor-%d">des PME</mark>`, anchored.ID, anchored.ID),
 			fmt.Sprintf(`href="#anchor-%d"`, anchored.ID), "détaché", "exportatrices",

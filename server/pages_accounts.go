@@ -263,9 +263,61 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		}
 	}
 	p.Form["role"] = u.Role
-	p.Data = map[string]any{"Target": u, "Org": org, "Events": history, "AssignableRoles": assignable,
+	data := map[string]any{"Target": u, "Org": org, "Events": history, "AssignableRoles": assignable,
 		"CanChange": models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u})}
+	p.Data = data
+	if u.Status == models.StatusInvited {
+		if err := s.addInvitationData(c, p, viewer, u, events); err != nil {
+			return nil, nil, err
+		}
+	}
 	return p, u, nil
+}
+
+// addInvitationData puts a pending person's newest invitation on their
+// page: its dates, whether it expired, whether they asked for a new link,
+// and whether the viewer may issue one.
+func (s *Server) addInvitationData(c echo.Context, p *Page, viewer, u *models.User, events []models.Event) error {
+	inv, err := s.store.LatestInvitation(c.Request().Context(), u.ID)
+	if err != nil || inv == nil {
+		return err
+	}
+	data := p.Data.(map[string]any)
+	data["Invitation"] = inv
+	data["InvitationExpired"] = s.store.Now().After(inv.ExpiresAt)
+	data["CanRenew"] = models.Can(viewer, models.ActInvite, models.InviteRequest{Email: u.Email, Role: u.Role, OrganizationID: u.OrgID()})
+	for _, e := range events {
+		if e.Type == "user.invitation_requested" && !e.CreatedAt.Before(inv.CreatedAt) {
+			data["RenewalRequested"] = e.CreatedAt
+			break
+		}
+	}
+	return nil
+}
+
+// pageUserInvitationRenew issues a new invitation link for a pending
+// person (the old one stops working) and shows it to pass on.
+func (s *Server) pageUserInvitationRenew(c echo.Context) error {
+	p, u, err := s.userPage(c)
+	if err != nil {
+		return err
+	}
+	inv, _ := p.Data.(map[string]any)["Invitation"].(*models.Invitation)
+	if inv == nil {
+		return models.CodedError(models.EConflict, "invitation_accepted", "This person has no pending invitation.")
+	}
+	_, raw, err := s.store.RenewInvitation(c.Request().Context(), p.User, inv.ID)
+	if err != nil {
+		return s.formFailed(c, p, err)
+	}
+	// The page again, with the new link to hand over.
+	p, _, err = s.userPage(c)
+	if err != nil {
+		return err
+	}
+	p.Data.(map[string]any)["InviteURL"] = s.URL("/invitations/" + raw)
+	p.Data.(map[string]any)["InviteName"] = u.Name
+	return s.render(c, p)
 }
 
 func (s *Server) pageUser(c echo.Context) error {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -74,25 +75,34 @@ func (s *Server) pageLanguage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
-func (s *Server) invitationPage(c echo.Context) (*Page, error) {
+// invitationPage is the page an invitation link opens: the form that sets
+// the password while the link is usable, else what became of the link (410:
+// used → sign in; expired or replaced → ask for a new one).
+func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 	p := s.newPage(c, "invitation", "invitation.title")
-	inv, u, err := s.store.Invitation(c.Request().Context(), c.Param("token"))
+	// What the page says changes with the link (used, renewed): never
+	// cached, even for visitors (a 410 is cacheable by default).
+	c.Response().Header().Set("Cache-Control", "no-store")
+	inv, u, state, err := s.store.InvitationLinkState(c.Request().Context(), c.Param("token"))
 	if err != nil {
-		return nil, err
-	}
-	if inv.Purpose != "invite" || u == nil {
-		return nil, models.CodedError(models.ENotFound, "invitation_not_found", "This invitation link is not valid.")
+		return nil, false, err
 	}
 	var org *models.Organization
 	if u.OrganizationID != nil {
 		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
 	}
-	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv}
-	return p, nil
+	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token"),
+		"Requested": c.QueryParam("requested") == "1"}
+	if state != models.InvitationUsable {
+		p.Status = http.StatusGone
+		p.Title = p.T("invitation." + state + "_title")
+		return p, false, nil
+	}
+	return p, true, nil
 }
 
 func (s *Server) pageInvitation(c echo.Context) error {
-	p, err := s.invitationPage(c)
+	p, _, err := s.invitationPage(c)
 	if err != nil {
 		return err
 	}
@@ -100,9 +110,12 @@ func (s *Server) pageInvitation(c echo.Context) error {
 }
 
 func (s *Server) pageInvitationSubmit(c echo.Context) error {
-	p, err := s.invitationPage(c)
+	p, usable, err := s.invitationPage(c)
 	if err != nil {
 		return err
+	}
+	if !usable {
+		return s.render(c, p)
 	}
 	password := c.FormValue("password")
 	if password != c.FormValue("password_confirm") {
@@ -119,6 +132,15 @@ func (s *Server) pageInvitationSubmit(c echo.Context) error {
 	}
 	s.flash(c, "welcome")
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// pageInvitationRequest: the holder of an expired (or replaced) link asks
+// for a new one; moderators see the request on the person's account page.
+func (s *Server) pageInvitationRequest(c echo.Context) error {
+	if err := s.store.RequestNewInvitation(c.Request().Context(), c.Param("token")); err != nil && models.ErrorKind(err) != models.EConflict {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/invitations/"+url.PathEscape(c.Param("token"))+"?requested=1")
 }
 
 func (s *Server) setupPage(c echo.Context) (*Page, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pacte/collab"
+	"pacte/i18n"
 	"pacte/models"
 )
 
@@ -40,32 +41,52 @@ func init() {
 	})
 }
 
-// commentFlash names the message shown after a comment form, by the error's
-// code; errors people cannot fix from the form (404, 403, 500) are shown as
-// the error page instead.
-func commentFlash(err error) (string, bool) {
-	e, ok := err.(*models.Error)
-	if !ok {
-		return "", false
-	}
-	switch e.Code {
+// commentErrorKey names the message shown above a comment form for a
+// problem that is not one field's (the measure closed, the comment already
+// reported or handled).
+func commentErrorKey(code string) string {
+	switch code {
 	case "measure_closed":
-		return "comment_closed", true
+		return "flash.comment_closed"
 	case "comment_hidden":
-		return "comment_hidden", true
+		return "flash.comment_hidden"
 	case "already_reported":
-		return "comment_already_reported", true
+		return "flash.comment_already_reported"
 	case "already_hidden", "not_hidden", "no_open_reports":
-		return "comment_already_handled", true
-	case "invalid_fields":
-		for _, f := range []string{"body", "reason", "anchor", "parent_id"} {
-			if _, bad := e.Fields[f]; bad {
-				return "comment_invalid_" + f, true
-			}
-		}
-		return "comment_invalid_body", true
+		return "flash.comment_already_handled"
 	}
-	return "", false
+	return ""
+}
+
+// formProblem sorts an error from a comment form: a problem the person can
+// fix from the form (a field, a conflict) comes back as its status and body;
+// anything else (404, 403, 5xx) is returned to go to the error page.
+func (s *Server) formProblem(c echo.Context, err error) (int, apiError, error) {
+	status, body := s.toAPIError(c, err)
+	if status != http.StatusUnprocessableEntity && status != http.StatusConflict {
+		return 0, body, err
+	}
+	return status, body, nil
+}
+
+// setCommentErrors puts an error's messages on the page: each field's
+// beside its field (renamed by fields: store name → form name), anything
+// else above the form.
+func (s *Server) setCommentErrors(p *Page, status int, body apiError, fields map[string]string) {
+	p.Status = status
+	for k, v := range body.Fields {
+		if to, ok := fields[k]; ok {
+			k = to
+		}
+		p.Errors[k] = s.translateMessage(p.Locale, v)
+	}
+	if len(body.Fields) == 0 {
+		if key := commentErrorKey(body.Code); key != "" {
+			p.Error = p.T(key)
+		} else {
+			p.Error = s.translateMessage(p.Locale, body.Message)
+		}
+	}
 }
 
 // measureURL is where a comment lives on its measure's page.
@@ -81,28 +102,29 @@ func measureURL(measureID, commentID int64) string {
 // there (a fixed list of local addresses, never a URL from the form), else
 // the comment on its measure.
 func backTo(c echo.Context, measureID, commentID int64) string {
+	if next := moderationNext(c); next != "" {
+		return next
+	}
+	return measureURL(measureID, commentID)
+}
+
+// moderationNext is the form's "next" when it is the moderation queue, else "".
+func moderationNext(c echo.Context) string {
 	if next := c.FormValue("next"); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
 		if !strings.ContainsAny(next, "\\\r\n") && !strings.Contains(next, "//") {
 			return next
 		}
 	}
-	return measureURL(measureID, commentID)
+	return ""
 }
 
-// commentDone redirects after a form: success leaves a flash, a problem the
-// person can fix leaves a flash that says what it was.
-func (s *Server) commentDone(c echo.Context, err error, okFlash, to string) error {
-	if err != nil {
-		key, fixable := commentFlash(err)
-		if !fixable {
-			return err
-		}
-		s.flash(c, key)
-		return c.Redirect(http.StatusSeeOther, to)
-	}
-	s.flash(c, okFlash)
-	return c.Redirect(http.StatusSeeOther, to)
-}
+// replyToKey holds, in the request's context, the comment whose reply form
+// a failed reply shows again (instead of ?reply_to=).
+const replyToKey = "comments.reply_to"
+
+// commentFormKey holds, in the request's context, a func that puts a failed
+// comment form's values and errors on the measure page.
+const commentFormKey = "comments.form"
 
 func (s *Server) pageCommentCreate(c echo.Context) error {
 	u, mid, err := userAndID(c, "id")
@@ -111,33 +133,64 @@ func (s *Server) pageCommentCreate(c echo.Context) error {
 	}
 	in := models.NewComment{Body: c.FormValue("body")}
 	parent := int64(0)
+	quote := c.FormValue("anchor_quote")
 	if v := c.FormValue("parent_id"); v != "" {
 		if parent, err = strconv.ParseInt(v, 10, 64); err != nil || parent <= 0 {
-			return s.commentDone(c, (models.FieldErrors{"parent_id": "Not a comment."}).Err(), "", measureURL(mid, 0))
+			parent = 0
+			err = (models.FieldErrors{"parent_id": "The comment you reply to is not on this measure."}).Err()
+			return s.commentCreateFailed(c, mid, 0, in.Body, quote, err)
 		}
 		in.ParentID = &parent
 	}
-	if q := strings.TrimSpace(c.FormValue("anchor_quote")); q != "" {
+	if q := strings.TrimSpace(quote); q != "" {
 		in.Anchor = &models.AnchorInput{Quote: q, Locate: true}
 	}
 	v, err := s.store.CreateComment(c.Request().Context(), u, mid, in)
 	if err != nil {
-		back := measureURL(mid, parent)
-		if parent > 0 {
-			back = "/measures/" + strconv.FormatInt(mid, 10) + "?reply_to=" + strconv.FormatInt(parent, 10) + "#reply-form"
-		}
-		return s.commentDone(c, err, "", back)
+		return s.commentCreateFailed(c, mid, parent, in.Body, quote, err)
 	}
-	return s.commentDone(c, nil, "comment_posted", measureURL(mid, v.ID))
+	s.flash(c, "comment_posted")
+	return c.Redirect(http.StatusSeeOther, measureURL(mid, v.ID))
+}
+
+// commentCreateFailed shows the measure page again (422, or 409 for a
+// closed measure) with the comment form keeping what was typed, the error
+// beside its field and that field focused: the reply form under its comment
+// for a reply, the new comment form otherwise (also when the comment
+// answered is gone, so the text is not lost).
+func (s *Server) commentCreateFailed(c echo.Context, mid, parent int64, body, quote string, err error) error {
+	status, e, err := s.formProblem(c, err)
+	if err != nil {
+		return err
+	}
+	_, parentGone := e.Fields["parent_id"]
+	reply := parent > 0 && !parentGone
+	// The comments hook renders the reply form with the thread, so what
+	// the form keeps is set on the page before the hook runs.
+	c.Set(commentFormKey, func(p *Page) {
+		fields := map[string]string{"anchor": "anchor_quote", "parent_id": "body"}
+		if reply {
+			p.Form["reply_body"] = body
+			fields = map[string]string{"body": "reply_body", "anchor": "reply_body"}
+		} else {
+			p.Form["body"], p.Form["anchor_quote"] = body, quote
+		}
+		s.setCommentErrors(p, status, e, fields)
+	})
+	if reply {
+		c.Set(replyToKey, parent)
+	}
+	p, perr := s.measurePage(c, mid)
+	if perr != nil {
+		return perr
+	}
+	return s.render(c, p)
 }
 
 // commentAction finds the comment a form acts on (404 if the person cannot
-// see it) and runs the action.
-func (s *Server) commentAction(c echo.Context, okFlash string, act func(u *models.User, id int64) error) error {
-	return s.commentActionTo(c, okFlash, true, act)
-}
-
-func (s *Server) commentActionTo(c echo.Context, okFlash string, toComment bool, act func(u *models.User, id int64) error) error {
+// see it) and runs the action. A problem the person can fix shows the
+// action's page again with the error (and what was typed).
+func (s *Server) commentAction(c echo.Context, action, okFlash string, act func(u *models.User, id int64) error) error {
 	u, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
@@ -146,52 +199,77 @@ func (s *Server) commentActionTo(c echo.Context, okFlash string, toComment bool,
 	if err != nil {
 		return err
 	}
+	if err := act(u, id); err != nil {
+		status, e, err := s.formProblem(c, err)
+		if err != nil {
+			return err
+		}
+		p := s.commentActionPage(c, action, v)
+		p.Form["body"], p.Form["reason"] = c.FormValue("body"), c.FormValue("reason")
+		p.Data.(map[string]any)["Submitted"] = true
+		s.setCommentErrors(p, status, e, nil)
+		return s.render(c, p)
+	}
 	target := id
-	if !toComment {
+	if action == "delete" {
 		target = 0
 	}
-	return s.commentDone(c, act(u, id), okFlash, backTo(c, v.MeasureID, target))
+	s.flash(c, okFlash)
+	return c.Redirect(http.StatusSeeOther, backTo(c, v.MeasureID, target))
 }
 
 func (s *Server) pageCommentEdit(c echo.Context) error {
-	return s.commentAction(c, "comment_saved", func(u *models.User, id int64) error {
+	return s.commentAction(c, "edit", "comment_saved", func(u *models.User, id int64) error {
 		_, err := s.store.EditComment(c.Request().Context(), u, id, c.FormValue("body"))
 		return err
 	})
 }
 
 func (s *Server) pageCommentDelete(c echo.Context) error {
-	return s.commentActionTo(c, "comment_deleted", false, func(u *models.User, id int64) error {
+	return s.commentAction(c, "delete", "comment_deleted", func(u *models.User, id int64) error {
 		return s.store.DeleteComment(c.Request().Context(), u, id)
 	})
 }
 
 func (s *Server) pageCommentReport(c echo.Context) error {
-	return s.commentAction(c, "comment_reported", func(u *models.User, id int64) error {
+	return s.commentAction(c, "report", "comment_reported", func(u *models.User, id int64) error {
 		_, err := s.store.ReportComment(c.Request().Context(), u, id, c.FormValue("reason"))
 		return err
 	})
 }
 
 func (s *Server) pageCommentHide(c echo.Context) error {
-	return s.commentAction(c, "comment_hidden_done", func(u *models.User, id int64) error {
+	return s.commentAction(c, "hide", "comment_hidden_done", func(u *models.User, id int64) error {
 		_, err := s.store.HideComment(c.Request().Context(), u, id, c.FormValue("reason"))
 		return err
 	})
 }
 
 func (s *Server) pageCommentRestore(c echo.Context) error {
-	return s.commentAction(c, "comment_restored", func(u *models.User, id int64) error {
+	return s.commentAction(c, "restore", "comment_restored", func(u *models.User, id int64) error {
 		_, err := s.store.RestoreComment(c.Request().Context(), u, id)
 		return err
 	})
 }
 
 func (s *Server) pageCommentDismiss(c echo.Context) error {
-	return s.commentAction(c, "comment_dismissed", func(u *models.User, id int64) error {
+	return s.commentAction(c, "dismiss", "comment_dismissed", func(u *models.User, id int64) error {
 		_, err := s.store.DismissReports(c.Request().Context(), u, id)
 		return err
 	})
+}
+
+// commentActionPage is the page of one action on one comment.
+func (s *Server) commentActionPage(c echo.Context, action string, v *models.CommentView) *Page {
+	p := s.newPage(c, "comment-action", "comments."+action)
+	p.MeasureID = v.MeasureID
+	back := measureURL(v.MeasureID, v.ID)
+	next := moderationNext(c)
+	if next != "" {
+		back = next
+	}
+	p.Data = map[string]any{"Action": action, "Comment": v, "Back": back, "Next": next}
+	return p
 }
 
 // pageCommentConfirm shows one comment with the form of an action on it:
@@ -212,10 +290,7 @@ func (s *Server) pageCommentConfirm(action string) echo.HandlerFunc {
 		if !allowed {
 			return models.CodedError(models.EForbidden, "forbidden", "You cannot do this with this comment.")
 		}
-		p := s.newPage(c, "comment-action", "comments."+action)
-		p.MeasureID = v.MeasureID
-		p.Data = map[string]any{"Action": action, "Comment": v, "Back": measureURL(v.MeasureID, id)}
-		return s.render(c, p)
+		return s.render(c, s.commentActionPage(c, action, v))
 	}
 }
 
@@ -304,6 +379,12 @@ func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAc
 	ctx := c.Request().Context()
 	d, _ := data["Measure"].(*models.MeasureDetail)
 	replyTo, _ := strconv.ParseInt(c.QueryParam("reply_to"), 10, 64)
+	if v, ok := c.Get(replyToKey).(int64); ok {
+		replyTo = v
+	}
+	if fill, ok := c.Get(commentFormKey).(func(*Page)); ok {
+		fill(p)
+	}
 	var entry *commentsEntry
 	var key commentsKey
 	cacheable := replyTo <= 0 && d != nil && d.Measure != nil
@@ -367,4 +448,35 @@ func (s *Server) renderCommentItems(p *Page, t *models.CommentThread, items []*m
 		return "", err
 	}
 	return template.HTML(buf.String()), nil
+}
+
+// pageCommentItem is one comment as the measure page draws it for this
+// viewer (the "comment-item" partial, without the layout): the page fetches
+// it to show a comment that arrived live, so live and reloaded comments
+// come from one template, with this viewer's actions. Whoever cannot see
+// the comment gets a 404.
+func (s *Server) pageCommentItem(c echo.Context) error {
+	u, id, err := userAndID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.store.CommentByID(c.Request().Context(), u, id)
+	if err != nil {
+		return err
+	}
+	tpl, ok := s.views.pages["measure"]
+	if !ok {
+		return models.NotFound("Comment")
+	}
+	loc := s.locale(c)
+	p := &Page{srv: s, Locale: loc, Dir: i18n.Dir(loc), User: u, Path: c.Request().URL.Path, Name: "measure",
+		MeasureID: v.MeasureID, Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
+	p.CSRF, _ = c.Get("csrf_token").(string)
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, "comment-item", map[string]any{"P": p, "C": v, "T": nil, "R": int64(0)}); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Content-Language", loc)
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

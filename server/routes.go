@@ -59,6 +59,11 @@ func (s *Server) routes() {
 	e.GET("/admin/users/:id", s.pageUser)
 	e.POST("/admin/users/:id", s.pageUserSubmit)
 
+	e.GET("/comments/:id/item", s.pageCommentItem)
+	api.POST("/invitations/:id/resend", s.apiResendInvitation)
+	e.POST("/invitations/:token/request", s.pageInvitationRequest)
+	e.POST("/admin/users/:id/invitation", s.pageUserInvitationRenew)
+
 	for _, register := range extraRoutes {
 		register(s, e, api)
 	}

@@ -1,1 +1,1 @@
-import"./chunks/chunk-OGDJJYID.js";
+import"./chunks/chunk-VEQAYAGQ.js";

@@ -3,8 +3,10 @@
 // Templates opt in with data attributes; nothing here knows a page's
 // layout. Three techniques, from most to least surgical:
 //
-// 1. New comments are built on the spot from <template data-comment-template>
-//    (cheap, and keeps what the reader is typing in a reply box).
+// 1. A new comment is fetched from /comments/<id>/item, the server's
+//    rendering of it for this reader (the template the page itself uses,
+//    with this reader's actions), and inserted where it belongs (cheap, and
+//    keeps what the reader is typing in a reply box).
 // 2. Everything else re-fetches the page (Accept: text/html) and swaps
 //    the named [data-live-region] elements for their fresh versions. The
 //    server stays the only place that knows how a measure is rendered and
@@ -13,7 +15,8 @@
 //    notification counter is notifications.js.)
 
 import { onMessage } from "./live.js";
-import { colourIndex, debounce, formatTime, initials, label } from "./util.js";
+import { start as startCommentQuote } from "./comment-quote.js";
+import { colourIndex, debounce, initials, label } from "./util.js";
 
 /**
  * Which [data-live-region] names each event refreshes on a measure page.
@@ -40,6 +43,7 @@ const REFRESH_DELAY = 300;
 export function start() {
   onMessage("event", onEvent);
   onMessage("presence", renderPresence);
+  startCommentQuote();
 }
 
 function body() {
@@ -58,49 +62,61 @@ function onEvent(msg) {
     return;
   }
   if (msg.topic !== measureTopic()) return;
-  if (name === "comment.created" && insertComment(msg.data?.comment)) return;
+  if (name === "comment.created") {
+    placeComment(msg.data?.comment).then((placed) => {
+      if (!placed) queueRefresh(["comments", "body"]);
+    });
+    return;
+  }
 
   const names = new Set(REGIONS_FOR_EVENT[name] || []);
-  if (name === "comment.created") names.add("comments"); // the template path could not place it
   for (const el of document.querySelectorAll("[data-live-region][data-refresh-on]")) {
     if (el.dataset.refreshOn.split(/\s+/).includes(name)) names.add(el.dataset.liveRegion);
   }
   if (names.size) queueRefresh([...names]);
 }
 
-// --- 1. comments from the template -------------------------------------
+// --- 1. a new comment, rendered by the server for this reader --------------
 
 /**
- * insertComment places a new comment by cloning <template
- * data-comment-template>. It returns false when the page can't place it
- * itself (no template, or the parent is not on the page), and the caller
- * refreshes the comments region instead.
+ * placeComment fetches the comment as the measure page renders it for this
+ * reader and inserts it in its list, in id order. It resolves to false
+ * when the page should refresh its comments region instead: a quote (it
+ * goes in the margin and marks the body), or a list not on the page.
  */
-function insertComment(c) {
+async function placeComment(c) {
   if (!c || c.id == null) return true;
-  if (document.querySelector(`[data-comment-id="${CSS.escape(String(c.id))}"]`)) return true;
-  const tpl = document.querySelector("template[data-comment-template]");
+  const id = String(c.id);
+  const placed = () => document.querySelector(`[data-comment-id="${CSS.escape(id)}"]`);
+  if (placed()) return true;
+  if (!document.querySelector('[data-live-region="comments"]')) return true;
+  if (c.anchor) return false;
   const list =
     c.parent_id != null
       ? document.querySelector(`[data-replies-for="${CSS.escape(String(c.parent_id))}"]`)
       : document.querySelector("[data-comments]");
-  if (!tpl || !list) return !document.querySelector('[data-live-region="comments"]');
-
-  const frag = tpl.content.cloneNode(true);
-  const root = frag.firstElementChild;
-  if (!root) return false;
-  root.dataset.commentId = String(c.id);
-  if (root.hasAttribute("id")) root.id = `comment-${c.id}`;
-  for (const el of frag.querySelectorAll('[data-field="author"]')) el.replaceChildren(personNode(c.author));
-  for (const el of frag.querySelectorAll('[data-field="body"]')) el.innerHTML = c.body_html || ""; // sanitised by the server
-  for (const el of frag.querySelectorAll('[data-field="time"]')) {
-    if (el.tagName === "TIME") el.setAttribute("datetime", c.created_at || "");
-    el.textContent = formatTime(c.created_at);
+  if (!list) return false;
+  let html;
+  try {
+    const res = await fetch(`/comments/${encodeURIComponent(id)}/item`, {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    // 404: gone already, or not for this reader; a redirect: signed out.
+    if (res.status === 404) return true;
+    if (!res.ok || res.redirected) return false;
+    html = await res.text();
+  } catch {
+    return false;
   }
-  for (const el of frag.querySelectorAll('[data-field="permalink"]')) el.setAttribute("href", `#comment-${c.id}`);
-  for (const el of frag.querySelectorAll("[data-replies-for]")) el.dataset.repliesFor = String(c.id);
-  for (const el of frag.querySelectorAll('input[name="parent_id"]')) el.value = String(c.id);
-  list.append(frag);
+  if (placed()) return true; // a region refresh brought it meanwhile
+  const tpl = document.createElement("template");
+  tpl.innerHTML = html; // the server's own rendering (sanitised bodies)
+  const item = tpl.content.querySelector("[data-comment-id]");
+  if (!item) return false;
+  const after = [...list.children].find((el) => Number(el.dataset.commentId) > Number(id));
+  list.insertBefore(item, after || null);
 
   for (const el of document.querySelectorAll("[data-comments-empty]")) el.hidden = true;
   for (const el of document.querySelectorAll("[data-comment-count]")) {
@@ -256,22 +272,4 @@ function renderPresence(msg) {
 function orgLabel(id) {
   if (id == null) return "";
   return document.querySelector("[data-org-labels]")?.getAttribute(`data-org-${id}`) || "";
-}
-
-/** personNode builds <span class="person"><bdi>Name</bdi> <span class="person-org">ORG</span></span>. */
-function personNode(p) {
-  const span = document.createElement("span");
-  span.className = "person";
-  const name = document.createElement("bdi");
-  name.className = "person-name";
-  name.textContent = p?.name || "";
-  span.append(name);
-  const org = orgLabel(p?.organization_id);
-  if (org) {
-    const o = document.createElement("span");
-    o.className = "person-org";
-    o.textContent = org;
-    span.append(" ", o);
-  }
-  return span;
 }
