@@ -210,7 +210,7 @@ func TestComments_MeasurePage(t *testing.T) {
 		for _, want := range []string{
 			`data-live-region="comments"`, "data-comments", fmt.Sprintf(`data-comment-id="%d"`, root),
 			fmt.Sprintf(`data-replies-for="%d"`, root), fmt.Sprintf(`id="comment-%d"`, reply),
-			`data-field="author"`, `data-field="body"`, `data-field="time"`, `data-field="permalink"`, `class="avatar comment-avatar"`,
+			`data-field="author"`, `data-field="body"`, `data-field="permalink"`, `class="avatar comment-avatar"`,
 			"data-comment-count", "data-comments-empty", "<strong>avis</strong>, corrigé", `class="badge comment-edited"`,
 			fmt.Sprintf(`<mark class="comment-anchor" data-anchor-for="%d" id="anchor-%d">des PME</mark>`, anchored.ID, anchored.ID),
 			fmt.Sprintf(`href="#anchor-%d"`, anchored.ID), "détaché", "exportatrices",

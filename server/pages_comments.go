@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pacte/collab"
-	"pacte/i18n"
 	"pacte/models"
 )
 
@@ -468,15 +467,13 @@ func (s *Server) pageCommentItem(c echo.Context) error {
 	if !ok {
 		return models.NotFound("Comment")
 	}
-	loc := s.locale(c)
-	p := &Page{srv: s, Locale: loc, Dir: i18n.Dir(loc), User: u, Path: c.Request().URL.Path, Name: "measure",
-		MeasureID: v.MeasureID, Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
-	p.CSRF, _ = c.Get("csrf_token").(string)
+	p := s.basePage(c, "measure")
+	p.MeasureID = v.MeasureID
 	var buf bytes.Buffer
 	if err := tpl.ExecuteTemplate(&buf, "comment-item", map[string]any{"P": p, "C": v, "T": nil, "R": int64(0)}); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Content-Language", loc)
+	c.Response().Header().Set("Content-Language", p.Locale)
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

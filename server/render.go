@@ -284,13 +284,21 @@ func (s *Server) locale(c echo.Context) string {
 	return i18n.Match(c.Request().Header.Get("Accept-Language"))
 }
 
-// newPage prepares the data every page needs.
-func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
+// basePage is what any rendering for the viewer needs (language, time
+// zone, CSRF token); a fragment rendered alone (a live comment) uses it
+// as it is, and newPage adds what a whole page shows.
+func (s *Server) basePage(c echo.Context, name string) *Page {
 	loc := s.locale(c)
 	p := &Page{srv: s, ctx: c.Request().Context(), Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
 		Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
 	p.Zone = p.User.Location()
 	p.CSRF, _ = c.Get("csrf_token").(string)
+	return p
+}
+
+// newPage prepares the data every page needs.
+func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
+	p := s.basePage(c, name)
 	if titleKey != "" {
 		p.Title = p.T(titleKey)
 	}
