@@ -138,7 +138,7 @@ func orgIDPtr(o *Organization) *int64 {
 func (s *Store) Invitation(ctx context.Context, raw string) (*Invitation, *User, error) {
 	var inv Invitation
 	if err := s.Read(ctx).Where("token_hash = ?", HashToken(raw)).First(&inv).Error; err != nil {
-		return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+		return nil, nil, lookupError(err, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid."))
 	}
 	if inv.UsedAt != nil {
 		return nil, nil, CodedError(EConflict, "invitation_used", "This invitation link has already been used.")
@@ -150,7 +150,7 @@ func (s *Store) Invitation(ctx context.Context, raw string) (*Invitation, *User,
 	if inv.UserID != nil {
 		var err error
 		if u, err = s.UserByID(ctx, *inv.UserID); err != nil {
-			return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+			return nil, nil, lookupError(err, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid."))
 		}
 	}
 	return &inv, u, nil

@@ -15,7 +15,7 @@ import (
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
 	if err := s.Read(ctx).First(&u, id).Error; err != nil {
-		return nil, NotFound("User")
+		return nil, lookupError(err, NotFound("User"))
 	}
 	return &u, nil
 }
@@ -136,7 +136,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id int64, ch UserCh
 	err := s.Write(ctx, func(tx *Tx) error {
 		var u User
 		if err := tx.First(&u, id).Error; err != nil {
-			return NotFound("User")
+			return lookupError(err, NotFound("User"))
 		}
 		if !Can(actor, ActViewUser, &u) {
 			return NotFound("User")

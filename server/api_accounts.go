@@ -384,6 +384,9 @@ func (s *Server) visibleUser(c echo.Context) (*models.User, *models.User, error)
 		return nil, nil, err
 	}
 	u, err := s.store.UserByID(c.Request().Context(), id)
+	if err != nil && models.ErrorKind(err) != models.ENotFound {
+		return nil, nil, err
+	}
 	if err != nil || !models.Can(viewer, models.ActViewUser, u) {
 		return nil, nil, models.NotFound("User")
 	}

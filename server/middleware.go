@@ -108,7 +108,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			u, err := s.store.TokenUser(ctx, strings.TrimSpace(raw))
 			if err != nil {
-				return models.CodedError(models.EUnauthorized, "invalid_token", "This token is not valid.")
+				if models.ErrorKind(err) == models.EUnauthorized {
+					return models.CodedError(models.EUnauthorized, "invalid_token", "This token is not valid.")
+				}
+				return err // the database did not answer: 503, the token stays good
 			}
 			c.Set("user", u)
 			c.Set("bearer", true)
@@ -116,13 +119,18 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ck, err := c.Cookie(s.sessionCookieName()); err == nil && ck.Value != "" {
 			sess, u, err := s.store.SessionUser(ctx, ck.Value)
-			if err == nil {
+			switch {
+			case err == nil:
 				c.Set("user", u)
 				c.Set("session", sess)
 				c.Response().Header().Set("Cache-Control", "no-store")
-			} else {
+			case models.ErrorKind(err) == models.EUnauthorized:
 				c.Set("session_ended", true)
 				s.clearSessionCookie(c)
+			default:
+				// The database did not answer: say so (503) and keep the
+				// cookie; the session is still good.
+				return err
 			}
 		}
 		return next(c)

@@ -222,7 +222,7 @@ func (s *Server) renderError(c echo.Context, status int, body apiError) {
 	p.Status = status
 	key := "error.generic"
 	switch status {
-	case 400, 403, 404, 409, 413, 422, 429, 500:
+	case 400, 403, 404, 409, 413, 422, 429, 500, 503:
 		key = fmt.Sprintf("error.%d", status)
 	}
 	p.Title = p.T(key + ".title")
