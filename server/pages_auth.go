@@ -2,20 +2,14 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"pacte/models"
 )
 
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
-}
+// safeNext keeps post-login redirects on this site (redirect.go).
+func safeNext(next string) string { return localPath(next) }
 
 func (s *Server) pageLogin(c echo.Context) error {
 	if ctxUser(c) != nil {

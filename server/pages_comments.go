@@ -81,10 +81,8 @@ func measureURL(measureID, commentID int64) string {
 // there (a fixed list of local addresses, never a URL from the form), else
 // the comment on its measure.
 func backTo(c echo.Context, measureID, commentID int64) string {
-	if next := c.FormValue("next"); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
-		if !strings.ContainsAny(next, "\\\r\n") && !strings.Contains(next, "//") {
-			return next
-		}
+	if next := localPath(c.FormValue("next")); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
+		return next
 	}
 	return measureURL(measureID, commentID)
 }
