@@ -161,7 +161,7 @@ func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
 	loc := s.locale(c)
 	p := &Page{srv: s, Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
 		Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
-	p.CSRF, _ = c.Get("csrf_token").(string)
+	p.CSRF = s.pageCSRF(c)
 	if titleKey != "" {
 		p.Title = p.T(titleKey)
 	}
