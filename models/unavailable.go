@@ -30,9 +30,9 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &pg) {
 		switch {
 		case strings.HasPrefix(pg.Code, "08"), // connection exception
-			strings.HasPrefix(pg.Code, "53"), // insufficient resources
-			strings.HasPrefix(pg.Code, "57"), // operator intervention: pg_terminate_backend, shutdown
-			strings.HasPrefix(pg.Code, "58"), // system error
+			strings.HasPrefix(pg.Code, "53"),       // insufficient resources
+			strings.HasPrefix(pg.Code, "57"),       // operator intervention: pg_terminate_backend, shutdown
+			strings.HasPrefix(pg.Code, "58"),       // system error
 			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: try again
 			return true
 		}

@@ -3,13 +3,13 @@ package server_test
 import (
 	"database/sql"
 	"fmt"
-	"time"
 	"io"
 	"net"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"pacte/models"
 	"pacte/models/storetest"
