@@ -63,7 +63,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		s.metrics.observeRequest(c.Request().Method, route, status, elapsed)
+		s.metrics.observeRequest(methodLabel(c.Request().Method), route, status, elapsed)
 		attrs := []any{"method", c.Request().Method, "route", route, "status", status,
 			"ms", float64(elapsed.Microseconds()) / 1000, "ip", c.RealIP()}
 		if u := ctxUser(c); u != nil {
@@ -103,6 +103,9 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
+		if c.Path() == "/metrics" {
+			return next(c) // its bearer token is the metrics token (metrics.go)
+		}
 		if h := c.Request().Header.Get("Authorization"); h != "" {
 			raw, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok || raw == "" {

@@ -41,6 +41,9 @@ type Config struct {
 	// (reviewer, moderator, admin); until they do, only their profile
 	// answers (server/totp.go).
 	RequireTOTPRoles []string
+	// MetricsToken, when set, lets /metrics answer Authorization: Bearer
+	// <token> from anywhere; without it only loopback scrapers are served.
+	MetricsToken string
 }
 
 // Server is the HTTP side of Pacte.
