@@ -52,6 +52,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	var proxies, totpRoles string
 	fs := flag.NewFlagSet("pacte", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage of pacte:")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "Environment only (secrets never belong on a command line):\n"+
+			"  PACTE_ADMIN_EMAIL, PACTE_ADMIN_PASSWORD  create the first administrator if there is none\n"+
+			"  PACTE_METRICS_TOKEN  lets /metrics answer 'Authorization: Bearer <token>' from outside loopback")
+	}
 	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PACTE_DATA_DIR", "./data"), "folder for the SQLite file (PACTE_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)")
