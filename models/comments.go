@@ -198,7 +198,7 @@ func checkCommentBody(body string) (string, error) {
 	body = cleanText(body)
 	fe := FieldErrors{}
 	switch {
-	case body == "":
+	case IsBlank(body):
 		fe.Add("body", "Write something before sending.")
 	case utf8.RuneCountInString(body) > MaxCommentLen:
 		fe.Add("body", "A comment is limited to 20,000 characters.")

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,7 +41,7 @@ type InviteRequest struct {
 // is still only invited issues a fresh link and revokes the old ones.
 func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*Invitation, string, error) {
 	req.Email = NormalizeEmail(req.Email)
-	req.Name = strings.TrimSpace(req.Name)
+	req.Name = CleanName(req.Name)
 	fe := FieldErrors{}
 	if msg := ValidateEmail(req.Email); msg != "" {
 		fe.Add("email", msg)
@@ -276,7 +275,7 @@ func (s *Store) CompleteSetup(ctx context.Context, raw, email, name, password st
 		return nil, CodedError(EConflict, "invitation_used", "An administrator already exists.")
 	}
 	email = NormalizeEmail(email)
-	name = strings.TrimSpace(name)
+	name = CleanName(name)
 	fe := FieldErrors{}
 	if msg := ValidateEmail(email); msg != "" {
 		fe.Add("email", msg)

@@ -92,6 +92,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // CreateToken issues a bearer token; the raw value is returned only now.
 func (s *Store) CreateToken(ctx context.Context, user *User, name string) (*Token, string, error) {
+	name = CleanName(name)
 	fe := FieldErrors{}
 	if msg := ValidateName(name); msg != "" {
 		fe.Add("name", "Give the token a name (120 characters at most).")

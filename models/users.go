@@ -217,7 +217,7 @@ func (s *Store) UpdateProfile(ctx context.Context, u *User, ch ProfileChange) (*
 	fe := FieldErrors{}
 	updates := map[string]any{"updated_at": s.Now()}
 	if ch.Name != nil {
-		name := strings.TrimSpace(*ch.Name)
+		name := CleanName(*ch.Name)
 		if msg := ValidateName(name); msg != "" {
 			fe.Add("name", msg)
 		}
