@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the server's error handler, so
@@ -28,7 +29,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
-	cause   error // for the logs only (Unavailable)
+	// RetryAfter, on a 429, says when trying again may succeed.
+	RetryAfter time.Duration
+	cause      error // for the logs only (Unavailable)
 }
 
 func (e *Error) Error() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -79,6 +80,18 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	return 500, apiError{Code: "internal", Message: "Something went wrong on our side. Please try again."}
 }
 
+// setRetryAfter tells a client when to try again: after a database that did
+// not answer, or once a rate limit has passed.
+func (s *Server) setRetryAfter(c echo.Context, status int, err error) {
+	var me *models.Error
+	switch {
+	case errors.As(err, &me) && me.RetryAfter > 0:
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(me.RetryAfter.Seconds())))
+	case status == http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", retryAfterSeconds)
+	}
+}
+
 // handleError is Echo's single error handler: codes become a status and a
 // JSON body for the API, or a friendly page for people.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -86,9 +99,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.toAPIError(c, err)
-	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set("Retry-After", retryAfterSeconds)
-	}
+	s.setRetryAfter(c, status, err)
 	if status == http.StatusForbidden || status == http.StatusNotFound {
 		if u := ctxUser(c); u != nil && status == http.StatusForbidden {
 			s.denied(c, body.Code)

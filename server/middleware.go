@@ -23,6 +23,9 @@ const (
 	anonCSRFCookie    = "pacte_csrf"
 	languageCookie    = "pacte_lang"
 	hostSessionCookie = "__Host-pacte_session"
+	// deviceCookie marks a browser that signed in to an account before
+	// (models.LoginDevice): it keeps signing in while strangers are limited.
+	deviceCookie = "pacte_device"
 )
 
 func (s *Server) sessionCookieName() string {

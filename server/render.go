@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -242,11 +243,29 @@ func (s *Server) formFailed(c echo.Context, p *Page, err error) error {
 		return err
 	}
 	p.Status = status
+	s.setRetryAfter(c, status, err)
 	for k, v := range body.Fields {
 		p.Errors[k] = s.translateMessage(p.Locale, v)
 	}
 	p.Error = s.translateMessage(p.Locale, body.Message)
+	var me *models.Error
+	if errors.As(err, &me) && me.Code == "too_many_attempts" && me.RetryAfter > 0 {
+		p.Error = p.tryAgainIn(me.RetryAfter)
+	}
 	return s.render(c, p)
+}
+
+// tryAgainIn says how long a limit lasts, in the page's language, with the
+// plural forms Arabic needs (1, 2-10, 11 and more).
+func (p *Page) tryAgainIn(d time.Duration) string {
+	n := int((d + time.Minute - 1) / time.Minute)
+	switch {
+	case n <= 1:
+		return p.T("limit.try_again_in.one")
+	case n <= 10:
+		return p.T("limit.try_again_in.few", n)
+	}
+	return p.T("limit.try_again_in.many", n)
 }
 
 // translateMessage translates a store message when the catalogue knows it
