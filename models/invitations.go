@@ -58,6 +58,9 @@ func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*In
 			fe.Add("organization_id", "Choose an organisation.")
 		}
 	} else if o, err := s.OrganizationByID(ctx, req.OrganizationID); err != nil {
+		if ErrorKind(err) != ENotFound {
+			return nil, "", err
+		}
 		fe.Add("organization_id", "Unknown organisation.")
 	} else {
 		org = o

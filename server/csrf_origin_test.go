@@ -91,3 +91,18 @@ func TestCSRF_LoginFormOrigin(t *testing.T) {
 		}
 	})
 }
+
+// A script whose jar still holds an ended session signs in again without a
+// token; the ended cookie carries no authority.
+func TestCSRF_JSONSignInWithEndedSession(t *testing.T) {
+	eachEngine(t, func(t *testing.T, app *servertest.App) {
+		u := app.User(models.RoleMember, "apebi")
+		stale := withCookie(app, "pacte_session", "an-ended-session")
+		r := stale.Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword})
+		wantStatus(t, r, 200)
+		// But an unsafe JSON request riding on a live session needs the token.
+		c := app.Login(u)
+		c.CSRF = ""
+		wantError(t, c.Request("POST", "/api/v1/tokens", map[string]string{"name": "x"}), 403, "csrf_failed")
+	})
+}
