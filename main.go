@@ -50,7 +50,7 @@ func run(args []string) int {
 	defer store.Close()
 
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
-		RequireTOTPRoles: cfg.RequireTOTPRoles}, store)
+		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1

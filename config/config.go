@@ -29,13 +29,16 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// RequireTOTPRoles are the roles that must turn on a second factor.
 	RequireTOTPRoles []string
+	// MetricsToken lets /metrics answer a scraper that is not on loopback
+	// (Authorization: Bearer <token>); empty: loopback only.
+	MetricsToken string
 }
 
 // Env lists the environment variables Config reads; the deployment test
 // checks docker-compose.yml against it.
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
 	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
-	"PACTE_REQUIRE_TOTP"}
+	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -49,6 +52,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	var proxies, totpRoles string
 	fs := flag.NewFlagSet("pacte", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage of pacte:")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "Environment only (secrets never belong on a command line):\n"+
+			"  PACTE_ADMIN_EMAIL, PACTE_ADMIN_PASSWORD  create the first administrator if there is none\n"+
+			"  PACTE_METRICS_TOKEN  lets /metrics answer 'Authorization: Bearer <token>' from outside loopback")
+	}
 	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PACTE_DATA_DIR", "./data"), "folder for the SQLite file (PACTE_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)")
@@ -68,6 +78,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	}
 	c.AdminEmail = getenv("PACTE_ADMIN_EMAIL")
 	c.AdminPassword = getenv("PACTE_ADMIN_PASSWORD")
+	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return c, fmt.Errorf("PACTE_METRICS_TOKEN must be at least 16 characters long")
+	}
 	c.ShutdownGrace = 10 * time.Second
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -120,7 +134,7 @@ func (c Config) Describe() []any {
 	return []any{"addr", c.Addr, "base_url", c.BaseURL, "database", db, "data_dir", c.DataDir,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
-		"require_totp", strings.Join(c.RequireTOTPRoles, ",")}
+		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != ""}
 }
 
 // redactDatabaseURL hides the password wherever a PostgreSQL URL may carry

@@ -92,7 +92,7 @@ func measureAccess(db *gorm.DB, id int64) (MeasureAccess, error) {
 		Status             string
 	}
 	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status").Where("id = ?", id).Take(&row).Error; err != nil {
-		return MeasureAccess{}, NotFound("Measure")
+		return MeasureAccess{}, lookupError(err, NotFound("Measure"))
 	}
 	m := MeasureAccess{ID: row.ID, LeadOrgID: row.LeadOrganizationID, Visibility: row.Visibility, Status: row.Status}
 	if err := db.Table("measure_cosponsors").Where("measure_id = ?", id).Order("organization_id").Pluck("organization_id", &m.CosponsorOrgIDs).Error; err != nil {

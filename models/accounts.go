@@ -133,10 +133,10 @@ func ValidateEmail(s string) string {
 	return ""
 }
 
-// ValidateName checks a display name.
+// ValidateName checks a display name (as CleanName leaves it).
 func ValidateName(s string) string {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	if IsBlank(s) {
 		return "Name is required."
 	}
 	if utf8.RuneCountInString(s) > MaxNameLen {

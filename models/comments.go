@@ -200,7 +200,7 @@ func checkCommentBody(body string) (string, error) {
 	body = cleanText(body)
 	fe := FieldErrors{}
 	switch {
-	case body == "":
+	case IsBlank(body):
 		fe.Add("body", "Write something before sending.")
 	case utf8.RuneCountInString(body) > MaxCommentLen:
 		fe.Add("body", "A comment is limited to 20,000 characters.")
@@ -436,7 +436,10 @@ func (s *Store) commentForAction(ctx context.Context, actor *User, id int64) (*C
 		return nil, MeasureAccess{}, NotFound("Comment")
 	}
 	m, err := s.MeasureAccessByID(ctx, c.MeasureID)
-	if err != nil || !CanSeeMeasure(actor, m) {
+	if err != nil {
+		return nil, MeasureAccess{}, lookupError(err, NotFound("Comment"))
+	}
+	if !CanSeeMeasure(actor, m) {
 		return nil, MeasureAccess{}, NotFound("Comment")
 	}
 	return &c, m, nil
@@ -546,7 +549,10 @@ func RedactCommentData(data map[string]any, unreadable map[int64]bool) bool {
 // CreateComment starts a thread or replies in one, with its event.
 func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64, in NewComment) (*CommentView, error) {
 	m, err := s.MeasureAccessByID(ctx, measureID)
-	if err != nil || !CanSeeMeasure(actor, m) {
+	if err != nil {
+		return nil, lookupError(err, NotFound("Measure"))
+	}
+	if !CanSeeMeasure(actor, m) {
 		return nil, NotFound("Measure")
 	}
 	if !Can(actor, ActCommentCreate, CommentTarget{Measure: m}) {
@@ -572,7 +578,7 @@ func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64,
 		// A share lock keeps a co-editing push (which locks the row to move
 		// anchors) from changing the body between this check and the insert.
 		if err := tx.Clauses(clause.Locking{Strength: "SHARE"}).Table("measures").Select("status, body").Where("id = ?", measureID).Take(&row).Error; err != nil {
-			return NotFound("Measure")
+			return lookupError(err, NotFound("Measure"))
 		}
 		if MeasureClosedForComments(row.Status) {
 			return errMeasureClosed()

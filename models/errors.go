@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the server's error handler, so
@@ -16,6 +17,7 @@ const (
 	ETooLarge     = "too_large"      // 413
 	EInvalid      = "invalid_fields" // 422: fields that do not pass validation
 	ETooMany      = "too_many"       // 429
+	EUnavailable  = "unavailable"    // 503: the database did not answer; try again
 	EInternal     = "internal"       // 500: never shown in detail
 )
 
@@ -27,9 +29,27 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	// RetryAfter, on a 429, says when trying again may succeed.
+	RetryAfter time.Duration
+	cause      error // for the logs only (Unavailable)
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.cause)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap gives the cause of an Unavailable error.
+func (e *Error) Unwrap() error { return e.cause }
+
+// Unavailable says the database did not answer (a dropped connection, a
+// locked or closed database): the request may succeed if tried again. It is
+// never a reason to call a credential invalid or an object missing.
+func Unavailable(cause error) *Error {
+	return &Error{Kind: EUnavailable, Code: "unavailable", Message: "The service is briefly unavailable; try again in a moment.", cause: cause}
+}
 
 // Errorf builds an Error whose code equals its kind.
 func Errorf(kind, format string, args ...any) *Error {

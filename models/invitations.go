@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,7 +41,7 @@ type InviteRequest struct {
 // is still only invited issues a fresh link and revokes the old ones.
 func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*Invitation, string, error) {
 	req.Email = NormalizeEmail(req.Email)
-	req.Name = strings.TrimSpace(req.Name)
+	req.Name = CleanName(req.Name)
 	fe := FieldErrors{}
 	if msg := ValidateEmail(req.Email); msg != "" {
 		fe.Add("email", msg)
@@ -59,6 +58,9 @@ func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*In
 			fe.Add("organization_id", "Choose an organisation.")
 		}
 	} else if o, err := s.OrganizationByID(ctx, req.OrganizationID); err != nil {
+		if ErrorKind(err) != ENotFound {
+			return nil, "", err
+		}
 		fe.Add("organization_id", "Unknown organisation.")
 	} else {
 		org = o
@@ -138,7 +140,7 @@ func orgIDPtr(o *Organization) *int64 {
 func (s *Store) Invitation(ctx context.Context, raw string) (*Invitation, *User, error) {
 	var inv Invitation
 	if err := s.Read(ctx).Where("token_hash = ?", HashToken(raw)).First(&inv).Error; err != nil {
-		return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+		return nil, nil, lookupError(err, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid."))
 	}
 	if inv.UsedAt != nil {
 		return nil, nil, CodedError(EConflict, "invitation_used", "This invitation link has already been used.")
@@ -150,7 +152,7 @@ func (s *Store) Invitation(ctx context.Context, raw string) (*Invitation, *User,
 	if inv.UserID != nil {
 		var err error
 		if u, err = s.UserByID(ctx, *inv.UserID); err != nil {
-			return nil, nil, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid.")
+			return nil, nil, lookupError(err, CodedError(ENotFound, "invitation_not_found", "This invitation link is not valid."))
 		}
 	}
 	return &inv, u, nil
@@ -276,7 +278,7 @@ func (s *Store) CompleteSetup(ctx context.Context, raw, email, name, password st
 		return nil, CodedError(EConflict, "invitation_used", "An administrator already exists.")
 	}
 	email = NormalizeEmail(email)
-	name = strings.TrimSpace(name)
+	name = CleanName(name)
 	fe := FieldErrors{}
 	if msg := ValidateEmail(email); msg != "" {
 		fe.Add("email", msg)

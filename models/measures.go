@@ -135,7 +135,7 @@ func normalizeText(s string) string {
 
 func checkTitle(fe FieldErrors, s string) {
 	switch {
-	case strings.TrimSpace(s) == "":
+	case IsBlank(s):
 		fe.Add("title", "Give the measure a title.")
 	case utf8.RuneCountInString(s) > MaxTitleLen:
 		fe.Add("title", fmt.Sprintf("The title is too long (%d characters at most).", MaxTitleLen))
@@ -148,7 +148,7 @@ func checkTitle(fe FieldErrors, s string) {
 
 func checkSummary(fe FieldErrors, s string) {
 	switch {
-	case strings.TrimSpace(s) == "":
+	case IsBlank(s):
 		fe.Add("summary", "Write a short summary of the measure.")
 	case utf8.RuneCountInString(s) > MaxSummaryLen:
 		fe.Add("summary", fmt.Sprintf("The summary is too long (%d characters at most).", MaxSummaryLen))

@@ -260,6 +260,9 @@ func (s *Store) ModerationQueue(ctx context.Context, actor *User, f ModerationFi
 	views := map[int64]*CommentView{}
 	for mid, cs := range groups {
 		m, err := s.MeasureAccessByID(ctx, mid)
+		if err != nil && ErrorKind(err) != ENotFound {
+			return page, err
+		}
 		if err != nil || !CanSeeMeasure(actor, m) {
 			continue
 		}

@@ -71,9 +71,13 @@ func (s *Store) SessionUser(ctx context.Context, raw string) (*Session, *User, e
 		s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID)
 		return nil, nil, Errorf(EUnauthorized, "Your session has expired; please sign in again.")
 	}
+	ended := Errorf(EUnauthorized, "Your session has ended; please sign in again.")
 	u, err := s.UserByID(ctx, sess.UserID)
-	if err != nil || !u.Active() {
-		return nil, nil, Errorf(EUnauthorized, "Your session has ended; please sign in again.")
+	if err != nil {
+		return nil, nil, lookupError(err, ended)
+	}
+	if !u.Active() {
+		return nil, nil, ended
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
 		s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now)
@@ -88,6 +92,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // CreateToken issues a bearer token; the raw value is returned only now.
 func (s *Store) CreateToken(ctx context.Context, user *User, name string) (*Token, string, error) {
+	name = CleanName(name)
 	fe := FieldErrors{}
 	if msg := ValidateName(name); msg != "" {
 		fe.Add("name", "Give the token a name (120 characters at most).")
@@ -105,14 +110,18 @@ func (s *Store) CreateToken(ctx context.Context, user *User, name string) (*Toke
 
 // TokenUser resolves a bearer token to its active user.
 func (s *Store) TokenUser(ctx context.Context, raw string) (*User, error) {
+	invalid := CodedError(EUnauthorized, "invalid_token", "This token is not valid.")
 	var t Token
 	err := s.Read(ctx).Where("token_hash = ?", HashToken(raw)).First(&t).Error
 	if err != nil {
-		return nil, Errorf(EUnauthorized, "This token is not valid.")
+		return nil, lookupError(err, invalid)
 	}
 	u, err := s.UserByID(ctx, t.UserID)
-	if err != nil || !u.Active() {
-		return nil, Errorf(EUnauthorized, "This token is not valid.")
+	if err != nil {
+		return nil, lookupError(err, invalid)
+	}
+	if !u.Active() {
+		return nil, invalid
 	}
 	now := s.Now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {

@@ -254,7 +254,7 @@ func (s *Store) EnableTOTP(ctx context.Context, u *User, code string) ([]string,
 	err := s.Write(ctx, func(tx *Tx) error {
 		var cur User
 		if err := tx.First(&cur, u.ID).Error; err != nil {
-			return NotFound("User")
+			return lookupError(err, NotFound("User"))
 		}
 		if cur.TOTPEnabled {
 			return CodedError(EConflict, "totp_already_enabled", "Two-step sign-in is already on.")

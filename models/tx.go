@@ -128,6 +128,9 @@ func dbError(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if IsUnavailable(err) {
+		return Unavailable(err)
+	}
 	return fmt.Errorf("database: %w", err)
 }
 

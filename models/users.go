@@ -15,7 +15,7 @@ import (
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
 	if err := s.Read(ctx).First(&u, id).Error; err != nil {
-		return nil, NotFound("User")
+		return nil, lookupError(err, NotFound("User"))
 	}
 	return &u, nil
 }
@@ -136,7 +136,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id int64, ch UserCh
 	err := s.Write(ctx, func(tx *Tx) error {
 		var u User
 		if err := tx.First(&u, id).Error; err != nil {
-			return NotFound("User")
+			return lookupError(err, NotFound("User"))
 		}
 		if !Can(actor, ActViewUser, &u) {
 			return NotFound("User")
@@ -228,7 +228,7 @@ func (s *Store) UpdateProfile(ctx context.Context, u *User, ch ProfileChange) (*
 		}
 	}
 	if ch.Name != nil {
-		name := strings.TrimSpace(*ch.Name)
+		name := CleanName(*ch.Name)
 		if msg := ValidateName(name); msg != "" {
 			fe.Add("name", msg)
 		}
@@ -273,35 +273,75 @@ func (s *Store) UpdateProfile(ctx context.Context, u *User, ch ProfileChange) (*
 	return &out, err
 }
 
-// ChangePassword checks the current password and sets a new one. With
-// endOthers, every other session of the person ends (SECURITY.md 7.4.3).
-func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string, endOthers bool, keepSession string) error {
+// PasswordChange is a person's request to change their password.
+type PasswordChange struct {
+	Current, New string
+	// EndOtherSessions signs out every other browser (SECURITY.md 7.4.3);
+	// RevokeTokens also revokes every API token. KeepSession is the
+	// session making the change.
+	EndOtherSessions bool
+	RevokeTokens     bool
+	KeepSession      string
+}
+
+// PasswordChanged says what the change ended, for the person to read.
+type PasswordChanged struct {
+	SessionsEnded int64
+	TokensRevoked int64
+}
+
+// ChangePassword checks the current password (rate-limited like a sign-in)
+// and sets a new one, ending other sessions and revoking tokens as asked.
+func (s *Store) ChangePassword(ctx context.Context, u *User, ch PasswordChange) (PasswordChanged, error) {
+	var out PasswordChanged
 	fe := FieldErrors{}
-	if !CheckPassword(u.PasswordHash, current) {
-		fe.Add("current_password", "Your current password is not correct.")
+	if err := s.CheckCurrentPassword(ctx, u, ch.Current); err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != EInvalid {
+			return out, err // too many attempts, or the database
+		}
+		for k, v := range e.Fields {
+			fe.Add(k, v)
+		}
 	}
-	if msg := ValidatePassword(next, u.Email, u.Name); msg != "" {
+	if msg := ValidatePassword(ch.New, u.Email, u.Name); msg != "" {
 		fe.Add("new_password", msg)
 	}
 	if err := fe.Err(); err != nil {
-		return err
+		return out, err
 	}
-	hash, err := HashPassword(next)
+	hash, err := HashPassword(ch.New)
 	if err != nil {
-		return err
+		return out, err
 	}
-	return s.Write(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
+		out = PasswordChanged{}
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"password_hash": hash, "updated_at": s.Now()}).Error; err != nil {
 			return err
 		}
-		if endOthers {
-			if err := endAccess(tx.DB, u.ID, keepSession); err != nil {
-				return err
+		if ch.EndOtherSessions {
+			q := tx.Where("user_id = ?", u.ID)
+			if ch.KeepSession != "" {
+				q = q.Where("id <> ?", ch.KeepSession)
 			}
+			res := q.Delete(&Session{})
+			if res.Error != nil {
+				return res.Error
+			}
+			out.SessionsEnded = res.RowsAffected
 		}
-		_, err := tx.Emit(UserTopic(u.ID), "user.updated", u, 0, u.ID, map[string]any{"user_id": u.ID, "password_changed": true, "other_sessions_ended": endOthers})
+		if ch.RevokeTokens {
+			res := tx.Where("user_id = ?", u.ID).Delete(&Token{})
+			if res.Error != nil {
+				return res.Error
+			}
+			out.TokensRevoked = res.RowsAffected
+		}
+		_, err := tx.Emit(UserTopic(u.ID), "user.updated", u, 0, u.ID, map[string]any{"user_id": u.ID, "password_changed": true,
+			"other_sessions_ended": ch.EndOtherSessions, "tokens_revoked": ch.RevokeTokens})
 		return err
 	})
+	return out, err
 }
 
 // userByEmail finds an account by normalised email, or nil.

@@ -63,7 +63,7 @@ func (s *Server) login(c echo.Context, email, password, totp string) (*models.Us
 
 // checkPassword is the first step of a sign-in, with its failures logged.
 func (s *Server) checkPassword(c echo.Context, email, password string) (*models.User, error) {
-	u, err := s.store.Authenticate(c.Request().Context(), email, password, c.RealIP())
+	u, err := s.store.SignIn(c.Request().Context(), email, password, s.loginClient(c))
 	if err != nil {
 		if models.ErrorKind(err) == models.EUnauthorized || models.ErrorKind(err) == models.ETooMany {
 			s.log.Warn("sign-in failed", "ip", c.RealIP(), "why", err.(*models.Error).Code)
@@ -73,8 +73,32 @@ func (s *Server) checkPassword(c echo.Context, email, password string) (*models.
 	return u, nil
 }
 
+// loginClient is who is signing in: address and device cookie.
+func (s *Server) loginClient(c echo.Context) models.LoginClient {
+	cl := models.LoginClient{IP: c.RealIP()}
+	if ck, err := c.Cookie(deviceCookie); err == nil {
+		cl.Device = ck.Value
+	}
+	return cl
+}
+
+// rememberDevice gives the browser (or keeps) the device cookie of the
+// account it just signed in to.
+func (s *Server) rememberDevice(c echo.Context, u *models.User) error {
+	raw, err := s.store.RememberDevice(c.Request().Context(), u.ID, s.loginClient(c).Device)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: raw, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(models.DeviceLifetime.Seconds())})
+	return nil
+}
+
 func (s *Server) startSession(c echo.Context, u *models.User) (*models.User, *models.Session, error) {
 	ctx := c.Request().Context()
+	if err := s.rememberDevice(c, u); err != nil {
+		return nil, nil, err
+	}
 	if old := ctxSession(c); old != nil {
 		s.store.DeleteSession(ctx, old.ID)
 	}
@@ -387,6 +411,9 @@ func (s *Server) visibleUser(c echo.Context) (*models.User, *models.User, error)
 		return nil, nil, err
 	}
 	u, err := s.store.UserByID(c.Request().Context(), id)
+	if err != nil && models.ErrorKind(err) != models.ENotFound {
+		return nil, nil, err
+	}
 	if err != nil || !models.Can(viewer, models.ActViewUser, u) {
 		return nil, nil, models.NotFound("User")
 	}

@@ -70,6 +70,9 @@ func (s *Server) measureAccess(c echo.Context, u *models.User) (models.MeasureAc
 		return models.MeasureAccess{}, err
 	}
 	m, err := s.store.MeasureAccessByID(c.Request().Context(), id)
+	if err != nil && models.ErrorKind(err) != models.ENotFound {
+		return models.MeasureAccess{}, err
+	}
 	if err != nil || !models.CanSeeMeasure(u, m) {
 		return models.MeasureAccess{}, models.NotFound("Measure")
 	}

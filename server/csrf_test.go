@@ -73,10 +73,13 @@ func TestCSRF_NoCookieNoToken(t *testing.T) {
 		u := app.User(models.RoleMember, "apebi")
 		// A script signing in carries no cookie and needs no token.
 		wantStatus(t, script(app).Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 200)
-		// A browser that holds the anonymous cookie does need one.
+		// Nor does a JSON request from a client that holds the anonymous
+		// cookie but no session: no form can send JSON (API.md).
 		b := app.Anonymous()
 		getHTML(b, "/login")
-		wantError(t, b.Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 403, "csrf_failed")
+		wantStatus(t, b.Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 200)
+		// Once signed in, its JSON requests need the token.
+		wantError(t, b.Request("POST", "/api/v1/tokens", map[string]string{"name": "no token"}), 403, "csrf_failed")
 		// Cross-site is refused whatever it carries.
 		s := script(app)
 		s.Headers["Sec-Fetch-Site"] = "cross-site"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -28,7 +29,12 @@ var kindStatus = map[string]int{
 	models.ETooLarge:     http.StatusRequestEntityTooLarge,
 	models.EInvalid:      http.StatusUnprocessableEntity,
 	models.ETooMany:      http.StatusTooManyRequests,
+	models.EUnavailable:  http.StatusServiceUnavailable,
 }
+
+// retryAfterSeconds is what a 503 asks the client to wait before trying
+// again: a dropped database connection is usually back within seconds.
+const retryAfterSeconds = "5"
 
 // toAPIError maps any error to a status and a body safe to show. Internal
 // errors are logged here and nowhere else, and never shown.
@@ -38,6 +44,9 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	switch {
 	case errors.As(err, &me):
 		if st, ok := kindStatus[me.Kind]; ok {
+			if me.Kind == models.EUnavailable {
+				s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+			}
 			return st, apiError{Code: me.Code, Message: me.Message, Fields: me.Fields}
 		}
 	case errors.As(err, &he):
@@ -62,9 +71,25 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 		}
 	case errors.Is(err, context.DeadlineExceeded):
 		return 503, apiError{Code: "timeout", Message: "The server took too long to answer; try again."}
+	case models.IsUnavailable(err):
+		s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+		u := models.Unavailable(err)
+		return 503, apiError{Code: u.Code, Message: u.Message}
 	}
 	s.log.Error("internal error", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
 	return 500, apiError{Code: "internal", Message: "Something went wrong on our side. Please try again."}
+}
+
+// setRetryAfter tells a client when to try again: after a database that did
+// not answer, or once a rate limit has passed.
+func (s *Server) setRetryAfter(c echo.Context, status int, err error) {
+	var me *models.Error
+	switch {
+	case errors.As(err, &me) && me.RetryAfter > 0:
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(me.RetryAfter.Seconds())))
+	case status == http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", retryAfterSeconds)
+	}
 }
 
 // handleError is Echo's single error handler: codes become a status and a
@@ -74,6 +99,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.toAPIError(c, err)
+	s.setRetryAfter(c, status, err)
 	if status == http.StatusForbidden || status == http.StatusNotFound {
 		if u := ctxUser(c); u != nil && status == http.StatusForbidden {
 			s.denied(c, body.Code)

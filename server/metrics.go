@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/subtle"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"pacte/models"
 )
 
 // metrics keeps the few figures /metrics exposes in Prometheus text format.
@@ -63,7 +67,45 @@ func (m *metrics) observeRequest(method, route string, status int, d time.Durati
 	m.histN[route]++
 }
 
+// methodLabel bounds the method label: any other method is "other", so
+// that made-up methods cannot grow the series without end. (Routes are
+// bounded already: the route pattern, or "unmatched".)
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// metricsAllowed: a scraper on loopback that came straight in (a reverse
+// proxy on the same host would add a forwarding header), or one that sends
+// the metrics token.
+func (s *Server) metricsAllowed(c echo.Context) bool {
+	r := c.Request()
+	if tok := s.cfg.MetricsToken; tok != "" {
+		if raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(raw)), []byte(tok)) == 1 {
+			return true
+		}
+	}
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (s *Server) handleMetrics(c echo.Context) error {
+	if !s.metricsAllowed(c) {
+		s.denied(c, "metrics from outside loopback without the token")
+		return models.CodedError(models.EForbidden, "forbidden", "Metrics are served to loopback, or with the metrics token.")
+	}
 	m := s.metrics
 	var b strings.Builder
 	m.mu.Lock()

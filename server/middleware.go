@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -23,6 +25,9 @@ const (
 	anonCSRFCookie    = "pacte_csrf"
 	languageCookie    = "pacte_lang"
 	hostSessionCookie = "__Host-pacte_session"
+	// deviceCookie marks a browser that signed in to an account before
+	// (models.LoginDevice): it keeps signing in while strangers are limited.
+	deviceCookie = "pacte_device"
 )
 
 func (s *Server) sessionCookieName() string {
@@ -63,7 +68,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		s.metrics.observeRequest(c.Request().Method, route, status, elapsed)
+		s.metrics.observeRequest(methodLabel(c.Request().Method), route, status, elapsed)
 		attrs := []any{"method", c.Request().Method, "route", route, "status", status,
 			"ms", float64(elapsed.Microseconds()) / 1000, "ip", c.RealIP()}
 		if u := ctxUser(c); u != nil {
@@ -122,6 +127,12 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
+		switch c.Path() {
+		case "/metrics":
+			return next(c) // its bearer token is the metrics token (metrics.go)
+		case "/static/*":
+			return next(c) // files need nobody, and must load while the database is away
+		}
 		if h := c.Request().Header.Get("Authorization"); h != "" {
 			raw, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok || raw == "" {
@@ -129,7 +140,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			u, err := s.store.TokenUser(ctx, strings.TrimSpace(raw))
 			if err != nil {
-				return models.CodedError(models.EUnauthorized, "invalid_token", "This token is not valid.")
+				if models.ErrorKind(err) == models.EUnauthorized {
+					return models.CodedError(models.EUnauthorized, "invalid_token", "This token is not valid.")
+				}
+				return err // the database did not answer: 503, the token stays good
 			}
 			c.Set("user", u)
 			c.Set("bearer", true)
@@ -137,13 +151,18 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ck, err := c.Cookie(s.sessionCookieName()); err == nil && ck.Value != "" {
 			sess, u, err := s.store.SessionUser(ctx, ck.Value)
-			if err == nil {
+			switch {
+			case err == nil:
 				c.Set("user", u)
 				c.Set("session", sess)
 				c.Response().Header().Set("Cache-Control", "no-store")
-			} else {
+			case models.ErrorKind(err) == models.EUnauthorized:
 				c.Set("session_ended", true)
 				s.clearSessionCookie(c)
+			default:
+				// The database did not answer: say so (503) and keep the
+				// cookie; the session is still good.
+				return err
 			}
 		}
 		return next(c)
@@ -158,7 +177,16 @@ func isSafeMethod(m string) bool {
 // Sec-Fetch-Site first (same-origin passes, cross-site is refused whatever it
 // carries), then a token. Unlike Echo's double-submit cookie, the token is
 // bound to the server-side session, and it is the one API.md hands out in
-// /api/v1/me; visitors without a session get a double-submit cookie.
+// /api/v1/me; visitors without a session get a double-submit cookie, set by
+// the HTML pages that carry a form (pageCSRF), never by JSON or health
+// answers.
+//
+// Without a trusted Sec-Fetch-Site, a foreign Origin (or, without Origin, a
+// foreign Referer) is refused, and a form post that carries no cookie must
+// show a same-origin Origin or Referer: otherwise another site could sign a
+// browser into an account of its choosing (login CSRF). A JSON request that
+// carries no session cookie needs no token: a form cannot send JSON, and
+// without CORS another site's script cannot either.
 func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -166,11 +194,7 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := c.Cookie(anonCSRFCookie); err == nil {
 			anonToken = ck.Value
 		}
-		if ctxSession(c) == nil && anonToken == "" && isSafeMethod(r.Method) && c.Get("bearer") == nil {
-			anonToken = models.NewToken()
-			c.SetCookie(&http.Cookie{Name: anonCSRFCookie, Value: anonToken, Path: "/", HttpOnly: true,
-				Secure: s.secure, SameSite: http.SameSiteLaxMode})
-		}
+		c.Set("csrf_anon", anonToken)
 		c.Set("csrf_token", s.csrfToken(c, anonToken))
 		if isSafeMethod(r.Method) {
 			return next(c)
@@ -178,12 +202,32 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		switch r.Header.Get("Sec-Fetch-Site") {
 		case "cross-site":
 			s.denied(c, "cross-site request")
-			return models.CodedError(models.EForbidden, "csrf_failed", "Cross-site requests are not allowed.")
+			return errCrossSite
 		case "same-origin":
 			return next(c)
 		}
-		if c.Get("bearer") != nil || len(r.Cookies()) == 0 {
+		if c.Get("bearer") != nil {
 			return next(c) // nothing ambient for a forger to ride on
+		}
+		switch s.requestOrigin(r) {
+		case originForeign:
+			s.denied(c, "foreign origin")
+			return errCrossSite
+		case originUnknown:
+			// (The API reads JSON only, so a form posted there does nothing.)
+			if isFormRequest(r) && len(r.Cookies()) == 0 && !strings.HasPrefix(r.URL.Path, "/api/") {
+				s.denied(c, "cookie-less form without origin")
+				return errCrossSite
+			}
+		}
+		if isJSONRequest(r) && ctxSession(c) == nil {
+			// No live session to ride on (no session cookie, or one that
+			// ended): a script signing in must not be stopped by a stale
+			// cookie in its jar.
+			return next(c)
+		}
+		if len(r.Cookies()) == 0 {
+			return next(c) // a same-origin form with no cookie to ride on
 		}
 		want := s.csrfToken(c, anonToken)
 		got := r.Header.Get("X-CSRF-Token")
@@ -201,6 +245,70 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+var errCrossSite = models.CodedError(models.EForbidden, "csrf_failed", "Cross-site requests are not allowed.")
+
+type originVerdict int
+
+const (
+	originUnknown originVerdict = iota // neither Origin nor Referer
+	originSame
+	originForeign
+)
+
+// requestOrigin judges where an unsafe request comes from: its Origin
+// header, or its Referer when there is no Origin.
+func (s *Server) requestOrigin(r *http.Request) originVerdict {
+	if o := r.Header.Get("Origin"); o != "" {
+		if o == s.origin {
+			return originSame
+		}
+		return originForeign
+	}
+	if ref := r.Referer(); ref != "" {
+		u, err := url.Parse(ref)
+		if err == nil && u.Scheme+"://"+u.Host == s.origin {
+			return originSame
+		}
+		return originForeign
+	}
+	return originUnknown
+}
+
+// isJSONRequest: a body declared as JSON, which no HTML form can send.
+func isJSONRequest(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// isFormRequest: a body an HTML form (or any page, without asking the
+// server first) can send.
+func isFormRequest(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
+		return true
+	}
+	return false
+}
+
+// pageCSRF is the token an HTML page hands to its forms. A visitor without
+// a session gets the anonymous double-submit cookie here, the first time a
+// page with a form is shown, and only then.
+func (s *Server) pageCSRF(c echo.Context) string {
+	if tok, _ := c.Get("csrf_token").(string); tok != "" {
+		return tok
+	}
+	if ctxSession(c) != nil || c.Get("bearer") != nil {
+		return ""
+	}
+	tok := models.NewToken()
+	c.SetCookie(&http.Cookie{Name: anonCSRFCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	c.Set("csrf_anon", tok)
+	c.Set("csrf_token", tok)
+	return tok
 }
 
 func (s *Server) csrfToken(c echo.Context, anon string) string {

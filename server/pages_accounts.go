@@ -108,20 +108,31 @@ func (s *Server) pagePasswordSubmit(c echo.Context) error {
 		return err
 	}
 	next := c.FormValue("new_password")
+	p.Form["end_other_sessions"], p.Form["revoke_tokens"] = c.FormValue("end_other_sessions"), c.FormValue("revoke_tokens")
 	if next != c.FormValue("new_password_confirm") {
 		p.Status = http.StatusUnprocessableEntity
 		p.Errors["new_password_confirm"] = p.T("form.passwords_differ")
 		return s.render(c, p)
 	}
-	keep := ""
+	ch := models.PasswordChange{Current: c.FormValue("current_password"), New: next,
+		EndOtherSessions: c.FormValue("end_other_sessions") == "on", RevokeTokens: c.FormValue("revoke_tokens") == "on"}
 	if sess := ctxSession(c); sess != nil {
-		keep = sess.ID
+		ch.KeepSession = sess.ID
 	}
-	endOthers := c.FormValue("end_other_sessions") == "on"
-	if err := s.store.ChangePassword(c.Request().Context(), p.User, c.FormValue("current_password"), next, endOthers, keep); err != nil {
+	if _, err := s.store.ChangePassword(c.Request().Context(), p.User, ch); err != nil {
 		return s.formFailed(c, p, err)
 	}
-	s.flash(c, "password_changed")
+	// Say what happened to the other browsers and to the API tokens.
+	switch {
+	case ch.EndOtherSessions && ch.RevokeTokens:
+		s.flash(c, "password_changed_all_ended")
+	case ch.EndOtherSessions:
+		s.flash(c, "password_changed_sessions_ended")
+	case ch.RevokeTokens:
+		s.flash(c, "password_changed_tokens_revoked")
+	default:
+		s.flash(c, "password_changed")
+	}
 	return c.Redirect(http.StatusSeeOther, "/profile")
 }
 

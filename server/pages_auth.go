@@ -10,13 +10,8 @@ import (
 	"pacte/models"
 )
 
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
-}
+// safeNext keeps post-login redirects on this site (redirect.go).
+func safeNext(next string) string { return localPath(next) }
 
 func (s *Server) pageLogin(c echo.Context) error {
 	if ctxUser(c) != nil {
@@ -34,6 +29,18 @@ func (s *Server) pageLoginSubmit(c echo.Context) error {
 	p := s.newPage(c, "login", "login.title")
 	email, password := c.FormValue("email"), c.FormValue("password")
 	p.Form["email"], p.Form["next"] = email, safeNext(c.FormValue("next"))
+	// An empty field is a slip, not a wrong password: ask for it, and
+	// count nothing against the account.
+	if strings.TrimSpace(email) == "" {
+		p.Errors["email"] = p.T("login.email_required")
+	}
+	if password == "" {
+		p.Errors["password"] = p.T("login.password_required")
+	}
+	if len(p.Errors) > 0 {
+		p.Status = http.StatusUnprocessableEntity
+		return s.render(c, p)
+	}
 	u, err := s.checkPassword(c, email, password)
 	if err != nil {
 		return s.formFailed(c, p, err)

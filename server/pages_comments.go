@@ -109,10 +109,8 @@ func backTo(c echo.Context, measureID, commentID int64) string {
 
 // moderationNext is the form's "next" when it is the moderation queue, else "".
 func moderationNext(c echo.Context) string {
-	if next := c.FormValue("next"); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
-		if !strings.ContainsAny(next, "\\\r\n") && !strings.Contains(next, "//") {
-			return next
-		}
+	if next := localPath(c.FormValue("next")); next == "/moderation" || strings.HasPrefix(next, "/moderation?") {
+		return next
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -292,7 +293,7 @@ func (s *Server) basePage(c echo.Context, name string) *Page {
 	p := &Page{srv: s, ctx: c.Request().Context(), Locale: loc, Dir: i18n.Dir(loc), User: ctxUser(c), Path: c.Request().URL.Path, Name: name,
 		Form: map[string]string{}, Errors: map[string]string{}, Status: http.StatusOK}
 	p.Zone = p.User.Location()
-	p.CSRF, _ = c.Get("csrf_token").(string)
+	p.CSRF = s.pageCSRF(c)
 	return p
 }
 
@@ -367,7 +368,7 @@ func (s *Server) renderError(c echo.Context, status int, body apiError) {
 	p.Status = status
 	key := "error.generic"
 	switch status {
-	case 400, 403, 404, 409, 413, 422, 429, 500:
+	case 400, 403, 404, 409, 413, 422, 429, 500, 503:
 		key = fmt.Sprintf("error.%d", status)
 	}
 	p.Title = p.T(key + ".title")
@@ -387,11 +388,29 @@ func (s *Server) formFailed(c echo.Context, p *Page, err error) error {
 		return err
 	}
 	p.Status = status
+	s.setRetryAfter(c, status, err)
 	for k, v := range body.Fields {
 		p.Errors[k] = s.translateMessage(p.Locale, v)
 	}
 	p.Error = s.translateMessage(p.Locale, body.Message)
+	var me *models.Error
+	if errors.As(err, &me) && me.Code == "too_many_attempts" && me.RetryAfter > 0 {
+		p.Error = p.tryAgainIn(me.RetryAfter)
+	}
 	return s.render(c, p)
+}
+
+// tryAgainIn says how long a limit lasts, in the page's language, with the
+// plural forms Arabic needs (1, 2-10, 11 and more).
+func (p *Page) tryAgainIn(d time.Duration) string {
+	n := int((d + time.Minute - 1) / time.Minute)
+	switch {
+	case n <= 1:
+		return p.T("limit.try_again_in.one")
+	case n <= 10:
+		return p.T("limit.try_again_in.few", n)
+	}
+	return p.T("limit.try_again_in.many", n)
 }
 
 // translateMessage translates a store message when the catalogue knows it

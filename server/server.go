@@ -42,6 +42,9 @@ type Config struct {
 	// (reviewer, moderator, admin); until they do, only their profile
 	// answers (server/totp.go).
 	RequireTOTPRoles []string
+	// MetricsToken, when set, lets /metrics answer Authorization: Bearer
+	// <token> from anywhere; without it only loopback scrapers are served.
+	MetricsToken string
 }
 
 // Server is the HTTP side of Pacte.
@@ -152,8 +155,25 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // Store gives the store the server runs on.
 func (s *Server) Store() *models.Store { return s.store }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. HEAD is answered wherever GET
+// is (API.md): the request is routed as a GET and its body is dropped.
+// (Echo routes from the request it was handed, so this happens here rather
+// than in a middleware.)
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		g := *r
+		g.Method = http.MethodGet
+		s.echo.ServeHTTP(headWriter{w}, &g)
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
+
+// headWriter keeps a response's status and headers and drops its body.
+type headWriter struct{ http.ResponseWriter }
+
+func (h headWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // Close stops the live side, then the features' background work.
 func (s *Server) Close() {

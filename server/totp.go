@@ -89,7 +89,7 @@ func (s *Server) requireTOTP(next echo.HandlerFunc) echo.HandlerFunc {
 // secondFactor checks the code of a person whose password was right, with
 // its failures logged like password failures.
 func (s *Server) secondFactor(c echo.Context, u *models.User, code string) (*models.User, error) {
-	nu, err := s.store.AuthenticateSecondFactor(c.Request().Context(), u, code, c.RealIP())
+	nu, err := s.store.SecondFactor(c.Request().Context(), u, code, s.loginClient(c))
 	if err != nil {
 		if me, ok := err.(*models.Error); ok && (me.Kind == models.EUnauthorized || me.Kind == models.ETooMany) {
 			s.log.Warn("sign-in failed", "ip", c.RealIP(), "user_id", u.ID, "why", me.Code)
