@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strconv"
+
+	"gorm.io/gorm"
 )
 
 // MeasureAccess is what visibility depends on: enough to decide who may see
@@ -85,7 +88,12 @@ func (s *Store) MeasureAccessByID(ctx context.Context, id int64) (MeasureAccess,
 	}
 	db := s.Read(ctx)
 	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status").Where("id = ?", id).Take(&row).Error; err != nil {
-		return MeasureAccess{}, NotFound("Measure")
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return MeasureAccess{}, NotFound("Measure")
+		}
+		// A database that does not answer is not a measure that is gone:
+		// the live side retries rather than deciding on it.
+		return MeasureAccess{}, dbError(err)
 	}
 	m := MeasureAccess{ID: row.ID, LeadOrgID: row.LeadOrganizationID, Visibility: row.Visibility, Status: row.Status}
 	if err := db.Table("measure_cosponsors").Where("measure_id = ?", id).Order("organization_id").Pluck("organization_id", &m.CosponsorOrgIDs).Error; err != nil {
