@@ -71,6 +71,7 @@ type Hub struct {
 	closed bool
 	conns  map[*wsConn]struct{}
 	topics map[string][]*subscription // a slice, for the publisher to run through quickly
+	limits wsLimits                   // websockets per account and in all (hub_limits.go)
 
 	wake       chan struct{}
 	committed  chan []models.Event             // this instance's commits, for the feeder
@@ -114,7 +115,7 @@ func newHub(s *Server) (*Hub, error) {
 	h := &Hub{srv: s, store: s.store, log: s.log, metrics: s.metrics,
 		conns: map[*wsConn]struct{}{}, topics: map[string][]*subscription{},
 		wake: make(chan struct{}, 1), committed: make(chan []models.Event, 64), maxQueue: wsMaxQueue,
-		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}}
+		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}, limits: newWSLimits(s.cfg)}
 	var b [8]byte
 	rand.Read(b[:])
 	h.instance = hex.EncodeToString(b[:])
@@ -212,6 +213,7 @@ func (h *Hub) unregister(c *wsConn) {
 		return
 	}
 	delete(h.conns, c)
+	h.releaseSlotLocked(c.user.ID)
 	topics := make([]string, 0, len(c.subs))
 	for t := range c.subs {
 		h.dropSubLocked(c, t)

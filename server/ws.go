@@ -61,12 +61,23 @@ func (s *Server) handleWS(c echo.Context) error {
 	if s.hub == nil {
 		return models.CodedError(models.EConflict, "unavailable", "Live updates are not available.")
 	}
+	// A slot is taken before upgrading, so a refusal is a plain 429: at
+	// most WSPerUser sockets per account, and a total that leaves
+	// descriptors for everything else.
+	if err := s.hub.reserveSlot(u.ID); err != nil {
+		if models.ErrorKind(err) == models.ETooMany {
+			wsRetryAfter(c.Response()) // the request log has the 429: no line of its own
+		}
+		return err
+	}
 	ws, err := upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
+		s.hub.releaseSlot(u.ID)
 		return nil // the upgrader has answered
 	}
 	conn := s.hub.newConn(ws, u)
 	if !s.hub.register(conn) {
+		s.hub.releaseSlot(u.ID)
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(wsCloseWait))
 		ws.Close()
 		return nil
