@@ -299,6 +299,9 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	u := conn.User()
 	acc, err := c.store.CollabAccessFor(conn.Context(), u, in.Measure)
 	if err != nil {
+		if models.ErrorKind(err) == models.EInternal {
+			return errCollabUnavailable
+		}
 		return err
 	}
 	if !acc.Visible {
@@ -307,6 +310,9 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	room, err := c.join(conn, in.Measure, acc.Editor, acc.Editor && acc.Editable)
 	if err != nil {
+		if models.ErrorKind(err) == models.EInternal {
+			return errCollabUnavailable
+		}
 		return err
 	}
 	if room == nil {

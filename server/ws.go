@@ -623,6 +623,9 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 		if code != "" {
 			c.fail(code, msg, sub.topic)
 		}
+		if code == "forbidden" {
+			h.presence.removeConn(c, []string{sub.topic})
+		}
 		return false
 	}
 	// A read that fails skips nothing: the connection is closed (1013) and
