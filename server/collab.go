@@ -149,9 +149,9 @@ func init() {
 			c.forget(conn)
 		}
 	})
-	eventObservers = append(eventObservers, func(s *Server, ev models.Event, acc *models.MeasureAccess) {
+	eventObservers = append(eventObservers, func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time) {
 		if c := collabLookup(s); c != nil {
-			c.observe(ev, acc)
+			c.observe(ev, acc, readAt)
 		}
 	})
 	startHooks = append(startHooks, func(_ context.Context, s *Server, _ StartOptions) error {
@@ -164,9 +164,9 @@ func init() {
 
 // eventObservers are told of every event the hub publishes, local or from
 // another instance, in log order, with the access of its measure as read
-// for it (nil: no measure, or gone). They run on the hub's feeder: they
-// must return at once.
-var eventObservers []func(s *Server, ev models.Event, acc *models.MeasureAccess)
+// for it (nil: no measure, or gone) and when it was read. They run on the
+// hub's feeder: they must return at once.
+var eventObservers []func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time)
 
 // close stops the service's goroutines and timers.
 func (c *collabService) close() {
@@ -297,6 +297,7 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 		return err
 	}
 	u := conn.User()
+	checkedAt := time.Now() // the member is checked again only against later reads
 	acc, err := c.store.CollabAccessFor(conn.Context(), u, in.Measure)
 	if err != nil {
 		if models.ErrorKind(err) == models.EInternal {
@@ -308,7 +309,7 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 		conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
 		return nil
 	}
-	room, err := c.join(conn, in.Measure, acc.Editor, acc.Editor && acc.Editable)
+	room, err := c.join(conn, in.Measure, checkedAt, acc.Editor, acc.Editor && acc.Editable)
 	if err != nil {
 		if models.ErrorKind(err) == models.EInternal {
 			return errCollabUnavailable
@@ -353,6 +354,7 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 			return nil
 		}
 	}
+	pushedAt := time.Now()
 	commit, err := c.store.PushCollab(conn.Context(), conn.User(), in.Measure, *in.Version, in.Updates)
 	if err != nil {
 		reason := rejectReason(err)
@@ -376,7 +378,7 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	if room != nil {
 		// Whoever lost access before this push committed gets none of it.
-		c.recheck(room, commit.Access)
+		c.recheck(room, commit.Access, pushedAt)
 		room.offer(commit.From, commit.Updates, &commit.Doc)
 	}
 	conn.Send(collabAckMsg{Type: "collab.ack", Measure: in.Measure, Version: commit.Version})
@@ -506,7 +508,8 @@ type collabRoom struct {
 
 type collabMember struct {
 	conn    WSConn
-	editor  bool // joined as an editor: loses the session when no longer one
+	since   time.Time // when the access it joined with was checked
+	editor  bool      // joined as an editor: loses the session when no longer one
 	canPush bool
 	cursors map[string]bool // clientIDs whose cursor others see
 }
@@ -525,7 +528,7 @@ func (c *collabService) room(measure int64) *collabRoom {
 
 // join adds the connection to the measure's room and sends it collab.doc.
 // nil when the connection already follows too many measures.
-func (c *collabService) join(conn WSConn, measure int64, editor, canPush bool) (*collabRoom, error) {
+func (c *collabService) join(conn WSConn, measure int64, since time.Time, editor, canPush bool) (*collabRoom, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
@@ -549,7 +552,7 @@ func (c *collabService) join(conn WSConn, measure int64, editor, canPush bool) (
 		mine[measure] = true
 		c.mu.Unlock()
 
-		ok, err := room.add(conn, editor, canPush)
+		ok, err := room.add(conn, since, editor, canPush)
 		if err != nil {
 			c.leave(conn.ID(), measure)
 			return nil, err
@@ -563,7 +566,7 @@ func (c *collabService) join(conn WSConn, measure int64, editor, canPush bool) (
 
 // add makes the connection a member and sends it the text, loading the room
 // first if needed. false when the room was dropped meanwhile.
-func (r *collabRoom) add(conn WSConn, editor, canPush bool) (bool, error) {
+func (r *collabRoom) add(conn WSConn, since time.Time, editor, canPush bool) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.members == nil {
@@ -578,7 +581,7 @@ func (r *collabRoom) add(conn WSConn, editor, canPush bool) (bool, error) {
 		r.target = max(r.target, version)
 	}
 	old := r.members[conn.ID()]
-	m := &collabMember{conn: conn, editor: editor, canPush: canPush, cursors: map[string]bool{}}
+	m := &collabMember{conn: conn, since: since, editor: editor, canPush: canPush, cursors: map[string]bool{}}
 	if old != nil {
 		m.cursors = old.cursors
 	}
@@ -871,6 +874,7 @@ func (r *collabRoom) fetch() {
 		if len(log.Updates) > 0 {
 			// Read after the updates, so at least as recent: whoever lost
 			// access before they were accepted gets none of them.
+			readAt := time.Now()
 			acc, err := r.c.store.MeasureAccessByID(r.c.ctx, r.measure)
 			if err != nil && models.ErrorKind(err) != models.ENotFound {
 				if r.c.ctx.Err() == nil {
@@ -886,7 +890,7 @@ func (r *collabRoom) fetch() {
 			if err != nil {
 				acc = models.MeasureAccess{ID: r.measure} // gone: moderators and admins only
 			}
-			r.c.recheck(r, acc)
+			r.c.recheck(r, acc, readAt)
 		}
 		r.mu.Lock()
 		r.offerLocked(log.From, log.Updates, nil)
@@ -902,7 +906,7 @@ func (r *collabRoom) fetch() {
 
 // observe reacts to events the hub publishes: the text changed outside the
 // co-editor, the measure's status changed, an editor was removed.
-func (c *collabService) observe(ev models.Event, acc *models.MeasureAccess) {
+func (c *collabService) observe(ev models.Event, acc *models.MeasureAccess, readAt time.Time) {
 	if ev.MeasureID == nil {
 		return
 	}
@@ -914,9 +918,9 @@ func (c *collabService) observe(ev models.Event, acc *models.MeasureAccess) {
 	// it (editor or co-sponsorship removed, visibility narrowed, measure
 	// gone) leaves the room.
 	if acc != nil {
-		c.recheck(room, *acc)
+		c.recheck(room, *acc, readAt)
 	} else {
-		c.recheck(room, models.MeasureAccess{ID: room.measure})
+		c.recheck(room, models.MeasureAccess{ID: room.measure}, readAt)
 	}
 	switch ev.Type {
 	case "measure.updated":
@@ -944,8 +948,10 @@ func (m *collabMember) keeps(acc models.MeasureAccess) bool {
 // each gets collab.rejected forbidden and nothing more about the measure
 // (API.md); the others see their cursors go. It runs before updates are
 // sent (a push's access as it committed, the access read with a fetch) and
-// for every event of the measure.
-func (c *collabService) recheck(room *collabRoom, acc models.MeasureAccess) {
+// for every event of the measure. readAt is when acc was read, or earlier:
+// members whose own check came after it were checked on something at least
+// as recent, and stay.
+func (c *collabService) recheck(room *collabRoom, acc models.MeasureAccess, readAt time.Time) {
 	type gone struct {
 		id uint64
 		m  *collabMember
@@ -959,7 +965,7 @@ func (c *collabService) recheck(room *collabRoom, acc models.MeasureAccess) {
 		return
 	}
 	for id, m := range room.members {
-		if !m.keeps(acc) {
+		if m.since.Before(readAt) && !m.keeps(acc) {
 			out = append(out, gone{id, m})
 		}
 	}

@@ -397,7 +397,7 @@ func (h *Hub) publishBatch(evs []models.Event) error {
 		h.publish(he)
 		h.metrics.EventsPublished.Add(1)
 		for _, observe := range eventObservers { // collab.go: co-editing follows status, text and access changes
-			observe(h.srv, he.Event, he.access)
+			observe(h.srv, he.Event, he.access, he.accessAt)
 		}
 		if he.Type == "user.updated" && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
@@ -583,6 +583,7 @@ type hubEvent struct {
 	actor     *eventActor
 	measureID int64
 	access    *models.MeasureAccess // nil when the measure is gone
+	accessAt  time.Time             // when access was read (it is at least as recent)
 	full      json.RawMessage       // data as written
 	public    json.RawMessage       // data without moderator_only
 	modOnly   bool                  // full and public differ
@@ -619,6 +620,7 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) ([]*hubEvent, err
 	if len(evs) == 0 {
 		return nil, nil
 	}
+	accessAt := time.Now()
 	actorIDs := []int64{}
 	seenActor := map[int64]bool{}
 	access := map[int64]*models.MeasureAccess{}
@@ -666,7 +668,7 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) ([]*hubEvent, err
 	}
 	out := make([]*hubEvent, len(evs))
 	for i := range evs {
-		he := &hubEvent{Event: evs[i], topics: evs[i].Topics(), measureID: evs[i].MeasureRef()}
+		he := &hubEvent{Event: evs[i], topics: evs[i].Topics(), measureID: evs[i].MeasureRef(), accessAt: accessAt}
 		if he.measureID != 0 {
 			he.access = access[he.measureID]
 		}

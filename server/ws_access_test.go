@@ -123,8 +123,7 @@ func (x *accessWorld) expectCut(lostSight bool) {
 	}
 	x.w.pending = nil // what came before the cut
 	x.type_("secret-tapé-après")
-	commentID := x.comment("Commentaire après")
-	_ = commentID
+	x.comment("Commentaire après")
 	marker := emit(x.t, x.a.Store, models.UserTopic(x.victim.ID), "marker.test", nil, 0, map[string]any{})
 	// Everything the victim was sent before the marker: nothing more of the
 	// measure's text; its events only if they may still see it.
@@ -135,7 +134,6 @@ func (x *accessWorld) expectCut(lostSight bool) {
 		if !ok {
 			x.t.Fatalf("marker never came (read error: %v)", x.w.readErr())
 		}
-		a := decodeAccess(m)
 		if m.Type == "event" && m.ID == marker.ID {
 			break
 		}
@@ -147,7 +145,6 @@ func (x *accessWorld) expectCut(lostSight bool) {
 		case m.Type == "presence" && lostSight:
 			x.t.Fatalf("after losing sight the victim got %s", m.Raw)
 		}
-		_ = a
 	}
 	if lostSight && sawComment {
 		x.t.Fatal("the victim got a comment of a measure they may no longer see")
@@ -204,8 +201,7 @@ func runAccessLoss(t *testing.T, a, b *servertest.App) {
 		x.expectCut(true)
 	})
 	t.Run("VisibilityNarrowed", func(t *testing.T) {
-		var x *accessWorld
-		x = newAccessWorld(t, a, b, "ausim", false, func(m int64) {
+		x := newAccessWorld(t, a, b, "ausim", false, func(m int64) {
 			setVisibility(t, b, m, models.VisibilityPlatform)
 		})
 		// No route narrows visibility today; whatever does writes it and
