@@ -300,7 +300,7 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	checkedAt := time.Now() // the member is checked again only against later reads
 	acc, err := c.store.CollabAccessFor(conn.Context(), u, in.Measure)
 	if err != nil {
-		if models.ErrorKind(err) == models.EInternal {
+		if dbFailure(err) {
 			return errCollabUnavailable
 		}
 		return err
@@ -311,7 +311,7 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	room, err := c.join(conn, in.Measure, checkedAt, acc.Editor, acc.Editor && acc.Editable)
 	if err != nil {
-		if models.ErrorKind(err) == models.EInternal {
+		if dbFailure(err) {
 			return errCollabUnavailable
 		}
 		return err
@@ -359,6 +359,9 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 	if err != nil {
 		reason := rejectReason(err)
 		if reason == "" {
+			if !dbFailure(err) {
+				return err
+			}
 			if conn.Context().Err() != nil {
 				return nil // the connection is closing
 			}
@@ -400,7 +403,7 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 	// they joined.
 	acc, err := c.store.CollabAccessFor(conn.Context(), conn.User(), in.Measure)
 	if err != nil {
-		if models.ErrorKind(err) == models.EInternal {
+		if dbFailure(err) {
 			return errCollabUnavailable
 		}
 		return err

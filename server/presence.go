@@ -381,7 +381,7 @@ func (h *Hub) broadcastPresence(topic string, users []presenceUser) {
 	acc, err := h.store.MeasureAccessByID(h.ctx, id)
 	// A definite answer ends the subscriptions of whoever may no longer see
 	// the measure; a database error only holds the list back from them.
-	definite := err == nil || models.ErrorKind(err) == models.ENotFound
+	definite := !dbFailure(err)
 	if err != nil {
 		acc = models.MeasureAccess{ID: id}
 	}

@@ -534,6 +534,18 @@ func (c *wsConn) retryLater(err error) {
 	c.close(websocket.CloseTryAgainLater, "database unavailable")
 }
 
+// dbFailure reports whether an error is the database failing (to retry)
+// rather than an answer about the request: anything but the kinds a
+// refusal or a bad request carries.
+func dbFailure(err error) bool {
+	switch models.ErrorKind(err) {
+	case models.EMalformed, models.EUnauthorized, models.EForbidden, models.ENotFound, models.EConflict,
+		models.ETooLarge, models.EInvalid, models.ETooMany:
+		return false
+	}
+	return err != nil
+}
+
 func (c *wsConn) fail(code, msg, topic string) {
 	c.Send(wsErrorMessage{Type: "error", Code: code, Message: msg, Topic: topic})
 }
@@ -562,14 +574,14 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 	if err := c.hub.srv.topicAllowed(c.ctx, c.user, topic); err != nil {
 		var ae *models.Error
 		switch {
+		case dbFailure(err):
+			// The database did not answer: not a refusal. The client
+			// reconnects and subscribes again with after=.
+			c.retryLater(err)
 		case errors.As(err, &ae) && ae.Kind == models.EMalformed:
 			c.bad(errCode(ae), ae.Message, topic)
 		case errors.As(err, &ae):
 			c.refused(errCode(ae), ae.Message, topic)
-		default:
-			// The database did not answer: not a refusal. The client
-			// reconnects and subscribes again with after=.
-			c.retryLater(err)
 		}
 		return
 	}
