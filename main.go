@@ -38,6 +38,7 @@ func run(args []string) int {
 	log := newLogger(cfg)
 	slog.SetDefault(log)
 	log.Info("starting Pacte", cfg.Describe()...)
+	raiseFileLimit(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -50,7 +51,7 @@ func run(args []string) int {
 	defer store.Close()
 
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
-		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken}, store)
+		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1

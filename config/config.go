@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,13 +33,15 @@ type Config struct {
 	// MetricsToken lets /metrics answer a scraper that is not on loopback
 	// (Authorization: Bearer <token>); empty: loopback only.
 	MetricsToken string
+	// WSPerUser caps one account's websockets open at once.
+	WSPerUser int
 }
 
 // Env lists the environment variables Config reads; the deployment test
 // checks docker-compose.yml against it.
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
 	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
-	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN"}
+	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -68,6 +71,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.LogFormat, "log-format", env("PACTE_LOG_FORMAT", "text"), "text or json (PACTE_LOG_FORMAT)")
 	fs.StringVar(&c.BodyLimit, "body-limit", env("PACTE_BODY_LIMIT", "2M"), "largest request body (PACTE_BODY_LIMIT)")
 	fs.StringVar(&totpRoles, "require-totp", env("PACTE_REQUIRE_TOTP", ""), "comma-separated roles that must use two-step sign-in, e.g. reviewer,moderator,admin (PACTE_REQUIRE_TOTP)")
+	wsPerUser := env("PACTE_WS_PER_USER", "32")
+	fs.StringVar(&wsPerUser, "ws-per-user", wsPerUser, "most websockets one account may hold open at once (PACTE_WS_PER_USER)")
 	demoDefault := env("PACTE_DEMO", "") == "1" || env("PACTE_DEMO", "") == "true"
 	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed demonstration accounts and measures (PACTE_DEMO=1)")
 	if err := fs.Parse(args); err != nil {
@@ -76,6 +81,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	n, err := strconv.Atoi(strings.TrimSpace(wsPerUser))
+	if err != nil || n < 1 || n > 100000 {
+		return c, fmt.Errorf("ws-per-user %q: use a whole number from 1 to 100000", wsPerUser)
+	}
+	c.WSPerUser = n
 	c.AdminEmail = getenv("PACTE_ADMIN_EMAIL")
 	c.AdminPassword = getenv("PACTE_ADMIN_PASSWORD")
 	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
@@ -134,7 +144,8 @@ func (c Config) Describe() []any {
 	return []any{"addr", c.Addr, "base_url", c.BaseURL, "database", db, "data_dir", c.DataDir,
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
-		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != ""}
+		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != "",
+		"ws_per_user", c.WSPerUser}
 }
 
 // redactDatabaseURL hides the password wherever a PostgreSQL URL may carry

@@ -72,6 +72,10 @@ type CollabCommit struct {
 	Updates []collab.Update
 	// Doc is the text at Version (set by PushCollab only).
 	Doc collab.Doc
+	// Access is who may see and edit the measure as the push committed
+	// (set by PushCollab only): the co-editing side checks its receivers
+	// against it before sending them the updates.
+	Access MeasureAccess
 }
 
 // collabUpdateRow is one line of collab_updates.
@@ -189,9 +193,11 @@ func checkUpdates(updates []collab.Update) ([]collab.ChangeSet, error) {
 
 // collabMeasure is the part of a measure a push reads under lock.
 type collabMeasure struct {
-	Status        string
-	Body          string
-	CollabVersion int64
+	Status             string
+	Body               string
+	CollabVersion      int64
+	LeadOrganizationID int64
+	Visibility         string
 }
 
 // lockCollabMeasure reads a measure's status, text and version, locking its
@@ -199,7 +205,7 @@ type collabMeasure struct {
 // the database's only write lock (BEGIN IMMEDIATE), which serialises pushes
 // just as well.
 func (tx *Tx) lockCollabMeasure(measureID int64) (collabMeasure, error) {
-	q := "SELECT status, body, collab_version FROM measures WHERE id = ?"
+	q := "SELECT status, body, collab_version, lead_organization_id, visibility FROM measures WHERE id = ?"
 	if tx.store.Dialect == Postgres {
 		q += " FOR UPDATE"
 	}
@@ -250,7 +256,8 @@ func (s *Store) PushCollab(ctx context.Context, u *User, measureID, version int6
 		if err := tx.Table("measure_editors").Where("measure_id = ?", measureID).Pluck("user_id", &editors).Error; err != nil {
 			return err
 		}
-		if !Can(u, ActCollabEdit, MeasureAccess{ID: measureID, EditorIDs: editors, Status: m.Status}) {
+		acc := MeasureAccess{ID: measureID, LeadOrgID: m.LeadOrganizationID, EditorIDs: editors, Visibility: m.Visibility, Status: m.Status}
+		if !Can(u, ActCollabEdit, acc) {
 			return collabError(EForbidden, CollabForbidden, "Only the measure's editors can change its text.")
 		}
 		out.Version = m.CollabVersion // told to editors only
@@ -275,9 +282,14 @@ func (s *Store) PushCollab(ctx context.Context, u *User, measureID, version int6
 		if len(text) > MaxBodyBytes { // the limit of every other way to write the text
 			return collabError(EMalformed, CollabInvalid, "The text would be too long.")
 		}
+		if err := tx.Table("measure_cosponsors").Where("measure_id = ?", measureID).Order("organization_id").
+			Pluck("organization_id", &acc.CosponsorOrgIDs).Error; err != nil {
+			return err
+		}
 		if err := tx.appendCollab(measureID, version, u, stored, sets, text); err != nil {
 			return err
 		}
+		out.Access = acc
 		out.Version = version + int64(len(stored))
 		out.Doc = doc
 		return nil

@@ -59,7 +59,11 @@ func (s *Server) apiEvents(c echo.Context) error {
 			return err
 		}
 		scanned += limit - len(out.Items)
-		for _, he := range s.hub.prepare(ctx, scan.Events) {
+		prepared, err := s.hub.prepare(ctx, scan.Events)
+		if err != nil {
+			return err // a database error, never a silently shorter list
+		}
+		for _, he := range prepared {
 			on := topic
 			if on == "" {
 				on = he.Topic

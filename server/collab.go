@@ -62,25 +62,16 @@ type collabService struct {
 	folds  map[int64]*time.Timer
 }
 
-// collabServices maps each Server to its co-editing side (Server has no
-// field for it, to keep this feature in its own files).
-var collabServices sync.Map
-
-// collabOf gives the server's co-editing side, created on first use.
-func collabOf(s *Server) *collabService {
-	if c, ok := collabServices.Load(s); ok {
-		return c.(*collabService)
-	}
+// newCollabService starts the co-editing side of a server; the hub holds
+// it (newHub) and closes it (Hub.Close), so that a message handled after
+// Close finds it closed rather than starting another.
+func newCollabService(s *Server) *collabService {
 	ctx, cancel := context.WithCancel(context.Background())
 	var id [8]byte
 	rand.Read(id[:])
 	c := &collabService{s: s, store: s.store, log: s.log, instance: hex.EncodeToString(id[:]),
 		ctx: ctx, cancel: cancel, idle: collabFoldIdle,
 		rooms: map[int64]*collabRoom{}, joined: map[uint64]map[int64]bool{}, folds: map[int64]*time.Timer{}}
-	if actual, loaded := collabServices.LoadOrStore(s, c); loaded {
-		cancel()
-		return actual.(*collabService)
-	}
 	c.spawn(c.poll)
 	if s.store.Dialect == models.Postgres {
 		c.spawn(c.listen)
@@ -88,13 +79,36 @@ func collabOf(s *Server) *collabService {
 	return c
 }
 
-// collabLookup gives the server's co-editing side if it was started; close
-// hooks and event observers use it so that they never start one.
-func collabLookup(s *Server) *collabService {
-	if c, ok := collabServices.Load(s); ok {
-		return c.(*collabService)
+// collabOf gives the server's co-editing side (nil without a hub).
+func collabOf(s *Server) *collabService {
+	if s.hub == nil {
+		return nil
 	}
-	return nil
+	return s.hub.collab
+}
+
+// collabLookup is collabOf, for close hooks and event observers.
+func collabLookup(s *Server) *collabService { return collabOf(s) }
+
+// isClosed reports whether the service was closed (the server is stopping).
+func (c *collabService) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// errCollabClosed answers collab.* messages that arrive once the server is
+// stopping.
+var errCollabClosed = models.CodedError(models.EConflict, "unavailable", "Co-editing is stopping; reconnect in a moment.")
+
+// liveCollab gives the co-editing side for a message handler, or the error
+// to answer when it is stopping.
+func liveCollab(s *Server) (*collabService, error) {
+	c := collabOf(s)
+	if c == nil || c.isClosed() {
+		return nil, errCollabClosed
+	}
+	return c, nil
 }
 
 // spawn runs fn in a goroutine that close waits for; false once closed.
@@ -116,6 +130,9 @@ func (c *collabService) spawn(fn func()) bool {
 // co-edits are saved as a revision (3 s by default), for tests.
 func (s *Server) SetCollabIdle(d time.Duration) {
 	c := collabOf(s)
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	c.idle = d
 	c.mu.Unlock()
@@ -132,26 +149,24 @@ func init() {
 			c.forget(conn)
 		}
 	})
-	eventObservers = append(eventObservers, func(s *Server, ev models.Event) {
+	eventObservers = append(eventObservers, func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time) {
 		if c := collabLookup(s); c != nil {
-			c.observe(ev)
+			c.observe(ev, acc, readAt)
 		}
 	})
 	startHooks = append(startHooks, func(_ context.Context, s *Server, _ StartOptions) error {
-		collabOf(s).resumeFolds()
-		return nil
-	})
-	closeHooks = append(closeHooks, func(s *Server) {
-		if c, ok := collabServices.LoadAndDelete(s); ok {
-			c.(*collabService).close()
+		if c := collabOf(s); c != nil {
+			c.resumeFolds()
 		}
+		return nil
 	})
 }
 
 // eventObservers are told of every event the hub publishes, local or from
-// another instance, in log order. They run on the hub's feeder: they must
-// return at once.
-var eventObservers []func(s *Server, ev models.Event)
+// another instance, in log order, with the access of its measure as read
+// for it (nil: no measure, or gone) and when it was read. They run on the
+// hub's feeder: they must return at once.
+var eventObservers []func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time)
 
 // close stops the service's goroutines and timers.
 func (c *collabService) close() {
@@ -277,18 +292,28 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	c := collabOf(s)
+	c, err := liveCollab(s)
+	if err != nil {
+		return err
+	}
 	u := conn.User()
+	checkedAt := time.Now() // the member is checked again only against later reads
 	acc, err := c.store.CollabAccessFor(conn.Context(), u, in.Measure)
 	if err != nil {
+		if dbFailure(err) {
+			return errCollabUnavailable
+		}
 		return err
 	}
 	if !acc.Visible {
 		conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
 		return nil
 	}
-	room, err := c.join(conn, in.Measure, acc.Editor && acc.Editable)
+	room, err := c.join(conn, in.Measure, checkedAt, acc.Editor, acc.Editor && acc.Editable)
 	if err != nil {
+		if dbFailure(err) {
+			return errCollabUnavailable
+		}
 		return err
 	}
 	if room == nil {
@@ -309,7 +334,10 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	c := collabOf(s)
+	c, err := liveCollab(s)
+	if err != nil {
+		return err
+	}
 	room := c.room(in.Measure)
 	if room != nil && room.mayPush(conn.ID()) {
 		// Pushes to one measure take turns here: when many editors push at
@@ -326,11 +354,23 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 			return nil
 		}
 	}
+	pushedAt := time.Now()
 	commit, err := c.store.PushCollab(conn.Context(), conn.User(), in.Measure, *in.Version, in.Updates)
 	if err != nil {
 		reason := rejectReason(err)
 		if reason == "" {
-			return err
+			if !dbFailure(err) {
+				return err
+			}
+			if conn.Context().Err() != nil {
+				return nil // the connection is closing
+			}
+			// The database did not answer: nothing was applied. Refused as
+			// stale, without a version, the client pulls and pushes again
+			// (API.md), rather than giving up on an internal error.
+			c.log.Warn("collab: a push failed on a database error; the client will retry", "measure", in.Measure, "err", err.Error())
+			conn.Send(rejected(in.Measure, -1, models.CollabStale))
+			return nil
 		}
 		conn.Send(rejected(in.Measure, commit.Version, reason))
 		if reason == models.CollabStale && room != nil {
@@ -340,6 +380,8 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 		return nil
 	}
 	if room != nil {
+		// Whoever lost access before this push committed gets none of it.
+		c.recheck(room, commit.Access, pushedAt)
 		room.offer(commit.From, commit.Updates, &commit.Doc)
 	}
 	conn.Send(collabAckMsg{Type: "collab.ack", Measure: in.Measure, Version: commit.Version})
@@ -353,18 +395,24 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	c := collabOf(s)
-	room := c.room(in.Measure)
-	if room == nil || !room.isMember(conn.ID()) {
-		acc, err := c.store.CollabAccessFor(conn.Context(), conn.User(), in.Measure)
-		if err != nil {
-			return err
-		}
-		if !acc.Visible {
-			conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
-			return nil
-		}
+	c, err := liveCollab(s)
+	if err != nil {
+		return err
 	}
+	// Checked at every pull, members included: access may have gone since
+	// they joined.
+	acc, err := c.store.CollabAccessFor(conn.Context(), conn.User(), in.Measure)
+	if err != nil {
+		if dbFailure(err) {
+			return errCollabUnavailable
+		}
+		return err
+	}
+	if !acc.Visible {
+		conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
+		return nil
+	}
+	room := c.room(in.Measure)
 	if room != nil {
 		if ups, ok := room.recentSince(*in.Version); ok {
 			conn.Send(collabUpdatesMsg{Type: "collab.updates", Measure: in.Measure, From: *in.Version, Updates: ups})
@@ -377,7 +425,7 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 			conn.Send(rejected(in.Measure, log.Version, reason))
 			return nil
 		}
-		return err
+		return errCollabUnavailable
 	}
 	updates := log.Updates
 	if updates == nil {
@@ -387,13 +435,21 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 	return nil
 }
 
+// errCollabUnavailable answers a pull the database could not serve; the
+// client's pull times out and it pulls again.
+var errCollabUnavailable = models.CodedError(models.EConflict, "unavailable", "The text cannot be read right now; trying again.")
+
 // handleCollabLeave stops sending the measure's updates to the connection.
 func handleCollabLeave(s *Server, conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, false)
 	if err != nil {
 		return err
 	}
-	collabOf(s).leave(conn.ID(), in.Measure)
+	c, err := liveCollab(s)
+	if err != nil {
+		return err
+	}
+	c.leave(conn.ID(), in.Measure)
 	return nil
 }
 
@@ -414,7 +470,10 @@ func handleCollabCursor(s *Server, conn WSConn, raw json.RawMessage) error {
 	if head == nil {
 		head = in.Anchor
 	}
-	c := collabOf(s)
+	c, err := liveCollab(s)
+	if err != nil {
+		return err
+	}
 	room := c.room(in.Measure)
 	if room == nil {
 		return nil
@@ -452,6 +511,8 @@ type collabRoom struct {
 
 type collabMember struct {
 	conn    WSConn
+	since   time.Time // when the access it joined with was checked
+	editor  bool      // joined as an editor: loses the session when no longer one
 	canPush bool
 	cursors map[string]bool // clientIDs whose cursor others see
 }
@@ -470,7 +531,7 @@ func (c *collabService) room(measure int64) *collabRoom {
 
 // join adds the connection to the measure's room and sends it collab.doc.
 // nil when the connection already follows too many measures.
-func (c *collabService) join(conn WSConn, measure int64, canPush bool) (*collabRoom, error) {
+func (c *collabService) join(conn WSConn, measure int64, since time.Time, editor, canPush bool) (*collabRoom, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
@@ -494,7 +555,7 @@ func (c *collabService) join(conn WSConn, measure int64, canPush bool) (*collabR
 		mine[measure] = true
 		c.mu.Unlock()
 
-		ok, err := room.add(conn, canPush)
+		ok, err := room.add(conn, since, editor, canPush)
 		if err != nil {
 			c.leave(conn.ID(), measure)
 			return nil, err
@@ -508,7 +569,7 @@ func (c *collabService) join(conn WSConn, measure int64, canPush bool) (*collabR
 
 // add makes the connection a member and sends it the text, loading the room
 // first if needed. false when the room was dropped meanwhile.
-func (r *collabRoom) add(conn WSConn, canPush bool) (bool, error) {
+func (r *collabRoom) add(conn WSConn, since time.Time, editor, canPush bool) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.members == nil {
@@ -523,7 +584,7 @@ func (r *collabRoom) add(conn WSConn, canPush bool) (bool, error) {
 		r.target = max(r.target, version)
 	}
 	old := r.members[conn.ID()]
-	m := &collabMember{conn: conn, canPush: canPush, cursors: map[string]bool{}}
+	m := &collabMember{conn: conn, since: since, editor: editor, canPush: canPush, cursors: map[string]bool{}}
 	if old != nil {
 		m.cursors = old.cursors
 	}
@@ -813,6 +874,27 @@ func (r *collabRoom) fetch() {
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
+		if len(log.Updates) > 0 {
+			// Read after the updates, so at least as recent: whoever lost
+			// access before they were accepted gets none of them.
+			readAt := time.Now()
+			acc, err := r.c.store.MeasureAccessByID(r.c.ctx, r.measure)
+			if err != nil && models.ErrorKind(err) != models.ENotFound {
+				if r.c.ctx.Err() == nil {
+					r.c.log.Warn("collab: reading access failed", "measure", r.measure, "err", err.Error())
+				}
+				select {
+				case <-time.After(backoff):
+				case <-r.c.ctx.Done():
+				}
+				backoff = min(2*backoff, 2*time.Second)
+				continue
+			}
+			if err != nil {
+				acc = models.MeasureAccess{ID: r.measure} // gone: moderators and admins only
+			}
+			r.c.recheck(r, acc, readAt)
+		}
 		r.mu.Lock()
 		r.offerLocked(log.From, log.Updates, nil)
 		if len(log.Updates) == 0 && r.version == from {
@@ -827,13 +909,21 @@ func (r *collabRoom) fetch() {
 
 // observe reacts to events the hub publishes: the text changed outside the
 // co-editor, the measure's status changed, an editor was removed.
-func (c *collabService) observe(ev models.Event) {
+func (c *collabService) observe(ev models.Event, acc *models.MeasureAccess, readAt time.Time) {
 	if ev.MeasureID == nil {
 		return
 	}
 	room := c.room(*ev.MeasureID)
 	if room == nil {
 		return
+	}
+	// Every event carries the measure's access as it is now: whoever lost
+	// it (editor or co-sponsorship removed, visibility narrowed, measure
+	// gone) leaves the room.
+	if acc != nil {
+		c.recheck(room, *acc, readAt)
+	} else {
+		c.recheck(room, models.MeasureAccess{ID: room.measure}, readAt)
 	}
 	switch ev.Type {
 	case "measure.updated":
@@ -844,10 +934,81 @@ func (c *collabService) observe(ev models.Event) {
 			room.closeEditing(models.CollabNotEditable, 0)
 		}
 		c.refresh(room)
-	case "editor.removed":
-		if ev.SubjectUserID != nil {
-			room.closeEditing(models.CollabForbidden, *ev.SubjectUserID)
+	}
+}
+
+// keeps reports whether a member may stay in the room under acc: they must
+// see the measure, and one who joined as an editor must still be one.
+func (m *collabMember) keeps(acc models.MeasureAccess) bool {
+	u := m.conn.User()
+	if !models.CanSeeMeasure(u, acc) {
+		return false
+	}
+	return !m.editor || models.Can(u, models.ActCollabEdit, acc)
+}
+
+// recheck takes out of the room every member who lost access under acc:
+// each gets collab.rejected forbidden and nothing more about the measure
+// (API.md); the others see their cursors go. It runs before updates are
+// sent (a push's access as it committed, the access read with a fetch) and
+// for every event of the measure. readAt is when acc was read, or earlier:
+// members whose own check came after it were checked on something at least
+// as recent, and stay.
+func (c *collabService) recheck(room *collabRoom, acc models.MeasureAccess, readAt time.Time) {
+	type gone struct {
+		id uint64
+		m  *collabMember
+	}
+	var out []gone
+	c.mu.Lock()
+	room.mu.Lock()
+	if room.members == nil {
+		room.mu.Unlock()
+		c.mu.Unlock()
+		return
+	}
+	for id, m := range room.members {
+		if m.since.Before(readAt) && !m.keeps(acc) {
+			out = append(out, gone{id, m})
 		}
+	}
+	if len(out) == 0 {
+		room.mu.Unlock()
+		c.mu.Unlock()
+		return
+	}
+	msg := rejected(room.measure, room.version, models.CollabForbidden)
+	for _, g := range out {
+		delete(room.members, g.id)
+		if mine := c.joined[g.id]; mine != nil {
+			delete(mine, room.measure)
+			if len(mine) == 0 {
+				delete(c.joined, g.id)
+			}
+		}
+		g.m.conn.Send(msg)
+	}
+	var left []collabCursorMsg
+	for _, g := range out {
+		u := g.m.conn.User()
+		for cid := range g.m.cursors {
+			lm := collabCursorMsg{Type: "collab.cursor", Measure: room.measure, User: collabUser{ID: u.ID, Name: u.Name}, ClientID: cid, Left: true}
+			room.broadcastLocked(lm, 0)
+			left = append(left, lm)
+		}
+	}
+	if len(room.members) == 0 {
+		delete(c.rooms, room.measure)
+		room.members = nil // tells a concurrent add to start again
+	}
+	room.mu.Unlock()
+	c.mu.Unlock()
+	if len(left) > 0 {
+		c.spawn(func() {
+			for _, lm := range left {
+				c.notifyCursor(lm)
+			}
+		})
 	}
 }
 

@@ -71,6 +71,7 @@ type Hub struct {
 	closed bool
 	conns  map[*wsConn]struct{}
 	topics map[string][]*subscription // a slice, for the publisher to run through quickly
+	limits wsLimits                   // websockets per account and in all (hub_limits.go)
 
 	wake       chan struct{}
 	committed  chan []models.Event             // this instance's commits, for the feeder
@@ -83,6 +84,7 @@ type Hub struct {
 	nextConn   atomic.Uint64
 
 	presence *presence
+	collab   *collabService // co-editing (collab.go), closed with the hub
 	// listener state (PostgreSQL)
 	listenerPID        atomic.Int64
 	listenerMinBackoff atomic.Int64 // nanoseconds
@@ -113,7 +115,7 @@ func newHub(s *Server) (*Hub, error) {
 	h := &Hub{srv: s, store: s.store, log: s.log, metrics: s.metrics,
 		conns: map[*wsConn]struct{}{}, topics: map[string][]*subscription{},
 		wake: make(chan struct{}, 1), committed: make(chan []models.Event, 64), maxQueue: wsMaxQueue,
-		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}}
+		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}, limits: newWSLimits(s.cfg)}
 	var b [8]byte
 	rand.Read(b[:])
 	h.instance = hex.EncodeToString(b[:])
@@ -127,6 +129,7 @@ func newHub(s *Server) (*Hub, error) {
 	}
 	h.lastID.Store(last)
 	h.presence = newPresence(h)
+	h.collab = newCollabService(s)
 	s.store.OnCommit(func(evs []models.Event) {
 		select {
 		case h.committed <- evs:
@@ -186,6 +189,7 @@ func (h *Hub) Close() {
 	case <-time.After(5 * time.Second):
 		h.log.Warn("websocket connections still closing at shutdown")
 	}
+	h.collab.close()
 }
 
 // register adds a connection; false once the hub is closed.
@@ -209,6 +213,7 @@ func (h *Hub) unregister(c *wsConn) {
 		return
 	}
 	delete(h.conns, c)
+	h.releaseSlotLocked(c.user.ID)
 	topics := make([]string, 0, len(c.subs))
 	for t := range c.subs {
 		h.dropSubLocked(c, t)
@@ -299,11 +304,42 @@ func (h *Hub) runFeeder() {
 			default:
 			}
 		}
+		var err error
 		if committed != nil {
-			h.fromCommit(committed)
+			err = h.fromCommit(committed)
 		} else {
-			h.feed()
+			err = h.feed()
 		}
+		h.retryFeed(err)
+	}
+}
+
+// Feeder retries after a database error: the first soon, then less often.
+const (
+	feedRetryMin = 50 * time.Millisecond
+	feedRetryMax = 2 * time.Second
+)
+
+// retryFeed reads the log again until it publishes without an error. A
+// failed read or access lookup never moves the published position on: the
+// events after it are published, in order, once the database answers
+// again (the feeder does nothing else meanwhile, as every later event
+// would wait for them anyway).
+func (h *Hub) retryFeed(err error) {
+	backoff := feedRetryMin
+	for n := 0; err != nil && h.ctx.Err() == nil; n++ {
+		if n == 0 || n%32 == 0 {
+			h.log.Warn("live: cannot publish events yet; retrying", "err", err.Error(), "attempt", n+1)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-h.ctx.Done():
+			t.Stop()
+			return
+		}
+		backoff = min(2*backoff, feedRetryMax)
+		err = h.feed()
 	}
 }
 
@@ -311,56 +347,63 @@ func (h *Hub) runFeeder() {
 // they follow the last published id without a gap they are published as
 // they are, sparing a read of the log; otherwise (another instance wrote in
 // between, or commits were handed over out of order) the log is read.
-func (h *Hub) fromCommit(evs []models.Event) {
+func (h *Hub) fromCommit(evs []models.Event) error {
 	last := h.lastID.Load()
 	if len(evs) == 0 || evs[len(evs)-1].ID <= last {
-		return
+		return nil
 	}
 	for i := range evs {
 		if evs[i].ID != last+1+int64(i) {
-			h.feed()
-			return
+			return h.feed()
 		}
 	}
-	h.publishBatch(evs)
+	return h.publishBatch(evs)
 }
 
-// feed publishes every event after the last one published.
-func (h *Hub) feed() {
+// feed publishes every event after the last one published. An error
+// (reading the log, or what delivery depends on) leaves the position where
+// it was.
+func (h *Hub) feed() error {
 	for h.ctx.Err() == nil {
 		scan, err := h.store.EventsAfter(h.ctx, "", h.lastID.Load(), feedBatch)
 		if err != nil {
-			if h.ctx.Err() == nil {
-				h.log.Error("live: reading the event log failed", "err", err.Error())
-			}
-			return
+			return err
 		}
-		h.publishBatch(scan.Events)
+		if err := h.publishBatch(scan.Events); err != nil {
+			return err
+		}
 		if !scan.More {
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
 // publishBatch publishes events that follow the last one published, in
-// order.
-func (h *Hub) publishBatch(evs []models.Event) {
+// order; nothing of the batch when what deciding on them needs cannot be
+// read.
+func (h *Hub) publishBatch(evs []models.Event) error {
 	for i := range evs {
 		if strings.HasPrefix(evs[i].Type, "user.") && evs[i].SubjectUserID != nil {
 			h.forgetName(*evs[i].SubjectUserID) // a new name shows from this event on
 		}
 	}
-	for _, he := range h.prepare(h.ctx, evs) {
+	prepared, err := h.prepare(h.ctx, evs)
+	if err != nil {
+		return err
+	}
+	for _, he := range prepared {
 		h.shareAccess(he)
 		h.publish(he)
 		h.metrics.EventsPublished.Add(1)
-		for _, observe := range eventObservers { // collab.go: co-editing follows status and text changes
-			observe(h.srv, he.Event)
+		for _, observe := range eventObservers { // collab.go: co-editing follows status, text and access changes
+			observe(h.srv, he.Event, he.access, he.accessAt)
 		}
 		if he.Type == "user.updated" && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
 		}
 	}
+	return nil
 }
 
 // shareAccess replaces an event's measure access by the one the previous
@@ -412,6 +455,8 @@ func (h *Hub) recheckUser(id int64) {
 // runs for every event and every receiver: what can be decided once per
 // event and topic is.
 func (h *Hub) publish(he *hubEvent) {
+	var ended []endedSub
+	defer func() { h.afterEnded(ended) }()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// Under the lock, so that a subscription registered now knows exactly
@@ -451,6 +496,12 @@ func (h *Hub) publish(he *hubEvent) {
 				sub.visible = he.visibleOn(c.user, kind, id)
 				sub.decidedFor = he.access
 				if !sub.visible {
+					if kind == models.TopicKindMeasure {
+						// The measure is no longer theirs to see: the
+						// subscription ends (after this loop, which the
+						// removal would disturb).
+						ended = append(ended, endedSub{c, topic})
+					}
 					continue
 				}
 			}
@@ -472,21 +523,53 @@ func (h *Hub) publish(he *hubEvent) {
 		}
 	}
 	h.metrics.EventsDelivered.Add(delivered)
+	for _, e := range ended {
+		h.endSubLocked(e.conn, e.topic)
+	}
+}
+
+// endedSub is a subscription ended because its person lost access.
+type endedSub struct {
+	conn  *wsConn
+	topic string
+}
+
+// endSubLocked ends a connection's subscription to a measure it may no
+// longer see (API.md: an error forbidden with the topic, then nothing more
+// about that measure). The caller then passes it to afterEnded, without
+// the hub lock.
+func (h *Hub) endSubLocked(c *wsConn, topic string) bool {
+	if c.subs[topic] == nil {
+		return false
+	}
+	h.dropSubLocked(c, topic)
+	c.Send(wsErrorMessage{Type: "error", Code: "forbidden", Message: "You no longer have access to this measure.", Topic: topic})
+	return true
+}
+
+// afterEnded forgets the presence of ended subscriptions.
+func (h *Hub) afterEnded(ended []endedSub) {
+	for _, e := range ended {
+		h.presence.removeConn(e.conn, []string{e.topic})
+	}
 }
 
 // deliverLocked queues an event on a live subscription, once, if the
-// receiver may see it.
-func (h *Hub) deliverLocked(c *wsConn, sub *subscription, he *hubEvent) {
+// receiver may see it; false when the receiver lost sight of the measure
+// (the caller ends the subscription).
+func (h *Hub) deliverLocked(c *wsConn, sub *subscription, he *hubEvent) bool {
 	if he.ID <= sub.lastSent {
-		return
+		return true
 	}
 	sub.lastSent = he.ID
 	if !he.visibleTo(c.user, sub.topic) {
-		return
+		k, _, _ := models.ParseTopic(sub.topic)
+		return k != models.TopicKindMeasure
 	}
 	if c.enqueue(outMsg{pm: he.prepared(sub.topic, c.staff)}) {
 		h.metrics.EventsDelivered.Add(1)
 	}
+	return true
 }
 
 // --- events as sent ---------------------------------------------------------
@@ -500,6 +583,7 @@ type hubEvent struct {
 	actor     *eventActor
 	measureID int64
 	access    *models.MeasureAccess // nil when the measure is gone
+	accessAt  time.Time             // when access was read (it is at least as recent)
 	full      json.RawMessage       // data as written
 	public    json.RawMessage       // data without moderator_only
 	modOnly   bool                  // full and public differ
@@ -529,10 +613,14 @@ type eventMessage struct {
 
 // prepare loads, for a batch of events, their actors and the current
 // visibility of their measures: once per measure per batch, after commit.
-func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
+// An error (the database did not answer) means nothing may be decided on
+// the batch: the caller retries, as a measure whose access cannot be read
+// is not a measure that is gone.
+func (h *Hub) prepare(ctx context.Context, evs []models.Event) ([]*hubEvent, error) {
 	if len(evs) == 0 {
-		return nil
+		return nil, nil
 	}
+	accessAt := time.Now()
 	actorIDs := []int64{}
 	seenActor := map[int64]bool{}
 	access := map[int64]*models.MeasureAccess{}
@@ -543,15 +631,22 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
 		}
 		if m := evs[i].MeasureRef(); m != 0 {
 			if _, done := access[m]; !done {
-				if acc, err := h.store.MeasureAccessByID(ctx, m); err == nil {
+				acc, err := h.store.MeasureAccessByID(ctx, m)
+				switch {
+				case err == nil:
 					access[m] = &acc
-				} else {
+				case models.ErrorKind(err) == models.ENotFound:
 					access[m] = nil // gone: only moderators and admins see it
+				default:
+					return nil, err
 				}
 			}
 		}
 	}
-	names := h.actorNames(ctx, actorIDs)
+	names, err := h.actorNames(ctx, actorIDs)
+	if err != nil {
+		return nil, err
+	}
 	// A comment hidden or deleted since its event was written is no longer
 	// readable: members get the event without its text (models/comments.go).
 	commentOf := make([]int64, len(evs))
@@ -569,14 +664,11 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
 	}
 	unreadable, err := h.store.UnreadableComments(ctx, commentIDs)
 	if err != nil {
-		unreadable = map[int64]bool{}
-		for _, id := range commentIDs {
-			unreadable[id] = true // when in doubt, members get no text
-		}
+		return nil, err
 	}
 	out := make([]*hubEvent, len(evs))
 	for i := range evs {
-		he := &hubEvent{Event: evs[i], topics: evs[i].Topics(), measureID: evs[i].MeasureRef()}
+		he := &hubEvent{Event: evs[i], topics: evs[i].Topics(), measureID: evs[i].MeasureRef(), accessAt: accessAt}
 		if he.measureID != 0 {
 			he.access = access[he.measureID]
 		}
@@ -587,12 +679,12 @@ func (h *Hub) prepare(ctx context.Context, evs []models.Event) []*hubEvent {
 		he.modOnly = !bytes.Equal(he.full, he.public)
 		out[i] = he
 	}
-	return out
+	return out, nil
 }
 
 // actorNames gives the display names of event actors, from a cache that
 // the feeder clears for a person whenever a user.* event about them passes.
-func (h *Hub) actorNames(ctx context.Context, ids []int64) map[int64]string {
+func (h *Hub) actorNames(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	var missing []int64
 	h.namesMu.Lock()
@@ -605,11 +697,11 @@ func (h *Hub) actorNames(ctx context.Context, ids []int64) map[int64]string {
 	}
 	h.namesMu.Unlock()
 	if len(missing) == 0 {
-		return out
+		return out, nil
 	}
 	users, err := h.store.UsersByIDs(ctx, missing)
 	if err != nil {
-		return out
+		return nil, err
 	}
 	h.namesMu.Lock()
 	defer h.namesMu.Unlock()
@@ -620,7 +712,7 @@ func (h *Hub) actorNames(ctx context.Context, ids []int64) map[int64]string {
 		out[id] = u.Name
 		h.names[id] = u.Name
 	}
-	return out
+	return out, nil
 }
 
 func (h *Hub) forgetName(id int64) {

@@ -381,14 +381,24 @@ func (h *Hub) broadcastPresence(topic string, users []presenceUser) {
 	}
 	_, id, _ := models.ParseTopic(topic)
 	acc, err := h.store.MeasureAccessByID(h.ctx, id)
+	// A definite answer ends the subscriptions of whoever may no longer see
+	// the measure; a database error only holds the list back from them.
+	definite := !dbFailure(err)
 	if err != nil {
 		acc = models.MeasureAccess{ID: id}
 	}
+	var ended []endedSub
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, sub := range h.topics[topic] {
 		if models.CanSeeMeasure(sub.conn.user, acc) {
 			sub.conn.enqueue(outMsg{pm: pm})
+		} else if definite {
+			ended = append(ended, endedSub{sub.conn, topic})
 		}
 	}
+	for _, e := range ended {
+		h.endSubLocked(e.conn, e.topic)
+	}
+	h.mu.Unlock()
+	h.afterEnded(ended)
 }

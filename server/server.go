@@ -45,6 +45,13 @@ type Config struct {
 	// MetricsToken, when set, lets /metrics answer Authorization: Bearer
 	// <token> from anywhere; without it only loopback scrapers are served.
 	MetricsToken string
+	// WSPerUser caps one account's websockets open at once on this
+	// instance (32 when 0); the next upgrade gets 429.
+	WSPerUser int
+	// WSMax caps this instance's websockets; 0 derives it from the
+	// process's descriptor limit, less a reserve that keeps /healthz and
+	// sign-in answering under a flood (hub_limits.go).
+	WSMax int
 }
 
 // Server is the HTTP side of Pacte.

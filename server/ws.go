@@ -61,12 +61,23 @@ func (s *Server) handleWS(c echo.Context) error {
 	if s.hub == nil {
 		return models.CodedError(models.EConflict, "unavailable", "Live updates are not available.")
 	}
+	// A slot is taken before upgrading, so a refusal is a plain 429: at
+	// most WSPerUser sockets per account, and a total that leaves
+	// descriptors for everything else.
+	if err := s.hub.reserveSlot(u.ID); err != nil {
+		if models.ErrorKind(err) == models.ETooMany {
+			wsRetryAfter(c.Response()) // the request log has the 429: no line of its own
+		}
+		return err
+	}
 	ws, err := upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
+		s.hub.releaseSlot(u.ID)
 		return nil // the upgrader has answered
 	}
 	conn := s.hub.newConn(ws, u)
 	if !s.hub.register(conn) {
+		s.hub.releaseSlot(u.ID)
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(wsCloseWait))
 		ws.Close()
 		return nil
@@ -475,6 +486,15 @@ func errCode(e *models.Error) string {
 // bad answers a malformed message and counts it: a client that keeps
 // sending them is closed with 1008 (policy violation).
 func (c *wsConn) bad(code, msg, topic string) {
+	c.Send(wsErrorMessage{Type: "error", Code: code, Message: msg, Topic: topic})
+	if c.strike() > wsMaxStrikes {
+		c.close(websocket.ClosePolicyViolation, "too many malformed messages")
+	}
+}
+
+// strike counts a bad or refused message and tells how many the window
+// holds now. Reader only.
+func (c *wsConn) strike() int {
 	now := time.Now()
 	kept := c.strikes[:0]
 	for _, t := range c.strikes {
@@ -483,10 +503,47 @@ func (c *wsConn) bad(code, msg, topic string) {
 		}
 	}
 	c.strikes = append(kept, now)
-	c.Send(wsErrorMessage{Type: "error", Code: code, Message: msg, Topic: topic})
-	if len(c.strikes) > wsMaxStrikes {
-		c.close(websocket.ClosePolicyViolation, "too many malformed messages")
+	return len(c.strikes)
+}
+
+// refused answers a subscription that was denied. Denials are logged with
+// who and what (SECURITY.md), and counted like malformed messages: a client
+// that keeps asking for what it may not see is closed with 1008, so one
+// socket writes a bounded number of log lines.
+func (c *wsConn) refused(code, msg, topic string) {
+	n := c.strike()
+	if n <= wsMaxStrikes {
+		c.hub.log.Warn("denied", "route", "/ws", "why", "subscribe "+code, "topic", topic,
+			"user_id", c.user.ID, "role", c.user.Role)
 	}
+	c.fail(code, msg, topic)
+	if n > wsMaxStrikes {
+		c.hub.log.Warn("denied", "route", "/ws", "why", "too many refused messages; closing", "user_id", c.user.ID)
+		c.close(websocket.ClosePolicyViolation, "too many refused messages")
+	}
+}
+
+// retryLater closes the connection with 1013 (try again later) when the
+// database did not answer while deciding on or replaying a subscription:
+// the client reconnects and subscribes again with after=, and so misses
+// nothing; answering "not found" or skipping events would lose them.
+func (c *wsConn) retryLater(err error) {
+	if c.ctx.Err() == nil {
+		c.hub.log.Warn("live: database unavailable; closing a connection for it to reconnect", "err", err.Error())
+	}
+	c.close(websocket.CloseTryAgainLater, "database unavailable")
+}
+
+// dbFailure reports whether an error is the database failing (to retry)
+// rather than an answer about the request: anything but the kinds a
+// refusal or a bad request carries.
+func dbFailure(err error) bool {
+	switch models.ErrorKind(err) {
+	case models.EMalformed, models.EUnauthorized, models.EForbidden, models.ENotFound, models.EConflict,
+		models.ETooLarge, models.EInvalid, models.ETooMany:
+		return false
+	}
+	return err != nil
 }
 
 func (c *wsConn) fail(code, msg, topic string) {
@@ -516,15 +573,15 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 	}
 	if err := c.hub.srv.topicAllowed(c.ctx, c.user, topic); err != nil {
 		var ae *models.Error
-		if errors.As(err, &ae) {
-			if ae.Kind == models.EMalformed {
-				c.bad(errCode(ae), ae.Message, topic)
-			} else {
-				// Denied attempts are logged with who and what (SECURITY.md).
-				c.hub.log.Warn("denied", "route", "/ws", "why", "subscribe "+errCode(ae), "topic", topic,
-					"user_id", c.user.ID, "role", c.user.Role)
-				c.fail(errCode(ae), ae.Message, topic)
-			}
+		switch {
+		case dbFailure(err):
+			// The database did not answer: not a refusal. The client
+			// reconnects and subscribes again with after=.
+			c.retryLater(err)
+		case errors.As(err, &ae) && ae.Kind == models.EMalformed:
+			c.bad(errCode(ae), ae.Message, topic)
+		case errors.As(err, &ae):
+			c.refused(errCode(ae), ae.Message, topic)
 		}
 		return
 	}
@@ -578,15 +635,22 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 		if code != "" {
 			c.fail(code, msg, sub.topic)
 		}
+		if code == "forbidden" {
+			h.presence.removeConn(c, []string{sub.topic})
+		}
 		return false
 	}
+	// A read that fails skips nothing: the connection is closed (1013) and
+	// the client, reconnecting with the same after=, gets the replay then.
 	max, err := h.store.MaxEventID(c.ctx)
 	if err != nil {
-		return giveUp("unavailable", "Missed events cannot be read right now; reload the page.")
+		c.retryLater(err)
+		return giveUp("", "")
 	}
 	n, err := h.store.CountEventsAfter(c.ctx, sub.topic, after, wsMaxCatchUp+1)
 	if err != nil {
-		return giveUp("unavailable", "Missed events cannot be read right now; reload the page.")
+		c.retryLater(err)
+		return giveUp("", "")
 	}
 	if after > max || n > wsMaxCatchUp {
 		return giveUp("too_far_behind", "Too much happened since this page was loaded; reload it.")
@@ -596,10 +660,20 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 		for {
 			scan, err := h.store.EventsAfter(c.ctx, sub.topic, cursor, wsCatchUpPage)
 			if err != nil {
-				return giveUp("unavailable", "Missed events cannot be read right now; reload the page.")
+				c.retryLater(err)
+				return giveUp("", "")
 			}
-			for _, he := range h.prepare(c.ctx, scan.Events) {
+			prepared, err := h.prepare(c.ctx, scan.Events)
+			if err != nil {
+				c.retryLater(err)
+				return giveUp("", "")
+			}
+			for _, he := range prepared {
 				if !he.visibleTo(c.user, sub.topic) {
+					if k, _, _ := models.ParseTopic(sub.topic); k == models.TopicKindMeasure {
+						// Access lost since the subscription was allowed.
+						return giveUp("forbidden", "You no longer have access to this measure.")
+					}
 					continue
 				}
 				if !c.enqueueWait(outMsg{data: he.message(sub.topic, c.staff)}) {
@@ -630,7 +704,6 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 			return giveUp("", "")
 		}
 	}
-	defer h.mu.Unlock()
 	if cursor > sub.lastSent {
 		sub.lastSent = cursor
 	}
@@ -639,8 +712,14 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 	held := sub.held
 	sub.held = nil
 	for _, he := range held {
-		h.deliverLocked(c, sub, he)
+		if !h.deliverLocked(c, sub, he) {
+			h.endSubLocked(c, sub.topic)
+			h.mu.Unlock()
+			h.afterEnded([]endedSub{{c, sub.topic}})
+			return false
+		}
 	}
+	h.mu.Unlock()
 	return true
 }
 
@@ -710,6 +789,9 @@ func (s *Server) topicAllowed(ctx context.Context, u *models.User, topic string)
 		}
 	case models.TopicKindMeasure:
 		acc, err := s.store.MeasureAccessByID(ctx, id)
+		if err != nil && models.ErrorKind(err) != models.ENotFound {
+			return err // the database did not answer: not a refusal
+		}
 		if err != nil || !models.CanSeeMeasure(u, acc) {
 			return models.CodedError(models.ENotFound, "not_found", "This measure does not exist.")
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"pacte/models"
+	"pacte/server"
 	"pacte/server/servertest"
 )
 
@@ -14,7 +15,8 @@ import (
 // library would panic) and every client gets every event.
 func TestWS_ManyClientsConcurrentWrites(t *testing.T) {
 	t.Parallel()
-	app := servertest.New(t, models.SQLite)
+	// One account's 100 sockets: above the default per-account cap.
+	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) { c.WSPerUser = 100 }))
 	u := app.User(models.RoleMember, "apebi")
 	m := newMeasure(t, app, u, "apebi", models.VisibilityPlatform, models.StatusDraft)
 	topic := models.MeasureTopic(m)

@@ -61,3 +61,6 @@ func init() {
 		return nil
 	}
 }
+
+// WSCapFor exposes the websocket total derived from a descriptor limit.
+func WSCapFor(fdLimit uint64) int { return wsCapFor(fdLimit) }
