@@ -44,7 +44,7 @@ func TestAuth_SignInLimitsAndDeviceCookie(t *testing.T) {
 		for _, loc := range []string{"fr", "ar"} {
 			stranger.Go("/login")
 			if stranger.Attr("html", "lang") != loc {
-				stranger.ClickAndWait(`.lang-switch button[value="` + loc + `"]`)
+				chooseLanguage(stranger, loc)
 			}
 			if got := stranger.Attr("html", "lang"); got != loc {
 				t.Fatalf("the sign-in page is in %q, want %q", got, loc)
@@ -88,7 +88,7 @@ func TestAuth_SignInLimitsAndDeviceCookie(t *testing.T) {
 	owner.step("viewport", chromedp.EmulateViewport(390, 844))
 	for _, loc := range []string{"ar", "fr"} {
 		owner.Go("/profile")
-		owner.ClickAndWait(`.lang-switch button[value="` + loc + `"]`)
+		chooseLanguage(owner, loc)
 		if !owner.Has(`input[name="revoke_tokens"]`) {
 			t.Errorf("[%s] the password form does not offer to revoke API tokens", loc)
 		}

@@ -403,6 +403,18 @@ func (tab *Tab) AssertCleanConsole() {
 	}
 }
 
+// chooseLanguage switches the interface language with the header's
+// buttons, opening the menu first where they are folded behind it (narrow
+// windows), as a person would.
+func chooseLanguage(tab *Tab, locale string) int64 {
+	tab.T.Helper()
+	sel := `.lang-switch button[value="` + locale + `"]`
+	if !Eval[bool](tab, `(() => { const b = document.querySelector('`+sel+`'); return !!b && b.offsetParent !== null; })()`) {
+		tab.Click(".menu-button")
+	}
+	return tab.ClickAndWait(sel)
+}
+
 // login signs the user in through the real /login form (password
 // servertest.DefaultPassword) and waits for the signed-in page.
 func login(tab *Tab, u *models.User) {

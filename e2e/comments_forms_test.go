@@ -143,7 +143,7 @@ func TestComments_SelectTextToComment(t *testing.T) {
 	}
 	a.Screenshot("comment-selection-390")
 	desktop(a)
-	a.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(a, "ar")
 	selectWithMouse(a)
 	a.WaitVisible(`[data-quote-selection]`)
 	a.Screenshot("comment-selection-ar")
@@ -229,7 +229,7 @@ func TestComments_BadCommentKeepsText(t *testing.T) {
 	}
 	badReason("fr")
 
-	a.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(a, "ar")
 	badReason("ar")
 	badQuote("ar")
 	a.AssertTranslated("comment-error-ar")

@@ -42,7 +42,7 @@ func TestInvitations_ExpiredUsedAndRenewed(t *testing.T) {
 	p.ClickAndWait("#invitation-request")
 	p.WaitVisible("#invitation-requested")
 	p.Snapshot("invitation-requested-fr")
-	p.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(p, "ar")
 	p.Go("/invitations/" + inv.Token)
 	p.Snapshot("invitation-expired-ar")
 	// At phone size from the start (a right-to-left page shrunk after
@@ -50,7 +50,7 @@ func TestInvitations_ExpiredUsedAndRenewed(t *testing.T) {
 	small := p.NewWindow("P390")
 	phone(small)
 	small.Go("/invitations/" + inv.Token)
-	small.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(small, "ar")
 	small.AssertNoOverflow("invitation-expired-ar-390")
 	windowShot(small, "invitation-expired-ar-390")
 
@@ -73,7 +73,7 @@ func TestInvitations_ExpiredUsedAndRenewed(t *testing.T) {
 	m.Snapshot("user-invitation-renewed-390")
 	desktop(m)
 	m.Go(fmt.Sprintf("/admin/users/%d", uid))
-	m.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(m, "ar")
 	m.Snapshot("user-invitation-ar")
 
 	// The old link was replaced; the new one works.
@@ -82,7 +82,7 @@ func TestInvitations_ExpiredUsedAndRenewed(t *testing.T) {
 		t.Errorf("old link state %q", got)
 	}
 	p.Snapshot("invitation-replaced-ar")
-	p.ClickAndWait(`.lang-switch button[value="fr"]`)
+	chooseLanguage(p, "fr")
 	p.Go(strings.TrimPrefix(link, app.URL))
 	p.Fill("#password", "une phrase longue et rare")
 	p.Fill("#password_confirm", "une phrase longue et rare")

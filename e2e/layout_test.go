@@ -73,7 +73,7 @@ func TestLayout_HeaderOneRowAndPhoneMenu(t *testing.T) {
 		for _, loc := range []string{"fr", "ar"} {
 			if loc == "ar" {
 				tab.resize(desktopWidth, 900)
-				tab.ClickAndWait(`.lang-switch button[value="ar"]`)
+				chooseLanguage(tab, "ar")
 			}
 			tab.resize(desktopWidth, 900)
 			tab.Go("/measures")
@@ -157,9 +157,9 @@ func TestLayout_PhoneTablesAndDiff(t *testing.T) {
 	for _, loc := range []string{"fr", "ar"} {
 		if loc == "ar" {
 			r.resize(desktopWidth, 900)
-			r.ClickAndWait(`.lang-switch button[value="ar"]`)
+			chooseLanguage(r, "ar")
 			a.resize(desktopWidth, 900)
-			a.ClickAndWait(`.lang-switch button[value="ar"]`)
+			chooseLanguage(a, "ar")
 		}
 		r.resize(phoneWidth, 844)
 		r.Go("/review")
@@ -232,7 +232,7 @@ func TestLayout_MeasureActionsBeforeComments(t *testing.T) {
 	for _, loc := range []string{"fr", "ar"} {
 		if loc == "ar" {
 			r.resize(desktopWidth, 900)
-			r.ClickAndWait(`.lang-switch button[value="ar"]`)
+			chooseLanguage(r, "ar")
 		}
 		r.resize(desktopWidth, 900)
 		r.Go(fmt.Sprintf("/measures/%d", id))
@@ -280,7 +280,7 @@ func TestLayout_EditPageMarkdownHelpAndStyleNonce(t *testing.T) {
 	for _, loc := range []string{"fr", "ar"} {
 		if loc == "ar" {
 			a.resize(desktopWidth, 900)
-			a.ClickAndWait(`.lang-switch button[value="ar"]`)
+			chooseLanguage(a, "ar")
 		}
 		for _, w := range []int64{desktopWidth, phoneWidth} {
 			a.resize(w, 900)
@@ -334,7 +334,7 @@ func TestMeasuresList_FiltersInTheBrowser(t *testing.T) {
 	for _, loc := range []string{"fr", "ar"} {
 		if loc == "ar" {
 			a.resize(desktopWidth, 900)
-			a.ClickAndWait(`.lang-switch button[value="ar"]`)
+			chooseLanguage(a, "ar")
 		}
 		for _, w := range []int64{desktopWidth, phoneWidth} {
 			a.resize(w, 900)

@@ -441,7 +441,7 @@ func TestMeasures_ListAndArabic(t *testing.T) {
 	}
 
 	// In Arabic: the list and a measure, right to left.
-	a.ClickAndWait(`.lang-switch button[value="ar"]`)
+	chooseLanguage(a, "ar")
 	if dir := a.Attr("html", "dir"); dir != "rtl" {
 		t.Fatalf("html dir=%q in Arabic", dir)
 	}
