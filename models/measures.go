@@ -595,6 +595,16 @@ type MeasureDetail struct {
 	Published *Revision
 }
 
+// RemovableEditor reports whether u may take the editor target off the
+// measure, so that the page offers the button only then.
+func (d *MeasureDetail) RemovableEditor(u *User, target int64) bool {
+	refs := make([]EditorRef, len(d.Editors))
+	for i, e := range d.Editors {
+		refs[i] = EditorRef{ID: e.ID, OrgID: e.OrgID()}
+	}
+	return CheckRemoveEditor(u, d.Access(), refs, target) == nil
+}
+
 // MeasureDetail loads a measure the viewer may see with its editors,
 // co-sponsors, reviews and, during an amendment, the published text.
 func (s *Store) MeasureDetail(ctx context.Context, viewer *User, id int64) (*MeasureDetail, error) {

@@ -169,6 +169,7 @@ var transitionAction = map[Transition]Action{
 	TransSubmit:   ActSubmitMeasure,
 	TransWithdraw: ActWithdrawMeasure,
 	TransAmend:    ActAmendMeasure,
+	TransRestore:  ActRestoreMeasure,
 }
 
 // TransitionMeasure submits, withdraws or amends a measure for one of its
@@ -396,18 +397,22 @@ func (s *Store) AddEditor(ctx context.Context, actor *User, id, userID int64) (*
 	return &target, nil
 }
 
-// RemoveEditor takes an editor off a measure; the last one stays.
+// RemoveEditor takes an editor off a measure. CheckRemoveEditor says who
+// may: the lead federation's editors, moderators and admins, and never the
+// lead federation's last editor.
 func (s *Store) RemoveEditor(ctx context.Context, actor *User, id, userID int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasureFor(actor, ActManageEditors, id)
+		m, err := tx.lockMeasure(id)
 		if err != nil {
 			return err
 		}
-		if !m.IsEditorID(userID) {
-			return NotFound("Editor")
+		var editors []EditorRef
+		if err := tx.Raw(`SELECT u.id AS id, COALESCE(u.organization_id, 0) AS org_id FROM measure_editors e
+			JOIN users u ON u.id = e.user_id WHERE e.measure_id = ? ORDER BY u.id`, id).Scan(&editors).Error; err != nil {
+			return err
 		}
-		if len(m.EditorIDs) == 1 {
-			return CodedError(EConflict, "last_editor", "A measure keeps at least one editor: add another before removing this one.")
+		if err := CheckRemoveEditor(actor, m.Access(), editors, userID); err != nil {
+			return err
 		}
 		var target User
 		if err := tx.Where("id = ?", userID).Take(&target).Error; err != nil {

@@ -13,13 +13,14 @@ const (
 	ActWithdrawMeasure Action = "measure.withdraw"
 	ActReviewMeasure   Action = "measure.review"
 	ActAmendMeasure    Action = "measure.amend"
+	ActRestoreMeasure  Action = "measure.restore"
 	ActReviewQueue     Action = "measure.review_queue" // obj: nil
 )
 
 // MeasureActions lists the actions on an existing measure, in the order the
 // measure page offers them.
-var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActAmendMeasure,
-	ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
+var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActRestoreMeasure,
+	ActAmendMeasure, ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
 
 // CanCreateMeasure: measures are proposed by federations, so only members
 // (who always belong to one) create them; the ministry reviews them.
@@ -93,6 +94,8 @@ func CheckMeasure(u *User, a Action, m MeasureAccess) error {
 		return editorTransition(u, editor, m, TransWithdraw, "Only the measure's editors can withdraw it.")
 	case ActAmendMeasure:
 		return editorTransition(u, editor, m, TransAmend, "Only the measure's editors can amend it.")
+	case ActRestoreMeasure:
+		return editorTransition(u, editor, m, TransRestore, "Only the measure's editors can restore it.")
 	case ActReviewMeasure:
 		if u.Role != RoleReviewer && u.Role != RoleAdmin {
 			return forbidden("Only the ministry's reviewers review measures.")
@@ -104,6 +107,48 @@ func CheckMeasure(u *User, a Action, m MeasureAccess) error {
 		return nil
 	}
 	return forbidden("This action is not allowed.")
+}
+
+// EditorRef is what removing an editor depends on: who they are and which
+// organisation they belong to.
+type EditorRef struct {
+	ID    int64
+	OrgID int64
+}
+
+// CheckRemoveEditor decides whether u may take target off the measure
+// whose editors are given. Only the lead federation's editors (and
+// moderators, admins) remove others, so a co-editor from elsewhere cannot
+// lock the authors out; anyone may step down; and the lead federation
+// always keeps one editor.
+func CheckRemoveEditor(u *User, m MeasureAccess, editors []EditorRef, target int64) error {
+	if !CanSeeMeasure(u, m) {
+		return NotFound("Measure")
+	}
+	staff := u.Role == RoleModerator || u.Role == RoleAdmin
+	leaving := target == u.ID && m.IsEditor(u) // anyone may step down
+	if !staff && !leaving && !(m.IsEditor(u) && u.OrgID() == m.LeadOrgID) {
+		return forbidden("Only editors from the lead federation, moderators and admins can remove editors.")
+	}
+	if FinalStatus(m.Status) {
+		return CodedError(EConflict, "measure_closed", "This measure is "+statusPhrase[m.Status]+": its editors can no longer change.")
+	}
+	found, leadLeft := false, 0
+	for _, e := range editors {
+		if e.ID == target {
+			found = true
+		} else if e.OrgID == m.LeadOrgID {
+			leadLeft++
+		}
+	}
+	if !found {
+		return NotFound("Editor")
+	}
+	if leadLeft == 0 {
+		return CodedError(EConflict, "last_lead_editor",
+			"A measure keeps at least one editor from its lead federation: add another one from that federation before removing this one.")
+	}
+	return nil
 }
 
 func editorTransition(u *User, editor bool, m MeasureAccess, t Transition, why string) error {

@@ -37,6 +37,7 @@ const (
 	TransRequestChanges Transition = "request_changes"
 	TransReject         Transition = "reject"
 	TransAmend          Transition = "amend"
+	TransRestore        Transition = "restore"
 )
 
 // Review decisions, as API.md spells them.
@@ -67,7 +68,7 @@ func DecisionTransition(decision string) (Transition, bool) {
 //	  └────────────── withdraw (from draft / changes_requested / in_review) ──▶ withdrawn
 //
 // plus amend (approved → draft), which opens an amendment while the
-// approved text stays published.
+// approved text stays published, and restore (withdrawn → draft).
 var transitions = map[Transition]struct {
 	from []string
 	to   string
@@ -78,6 +79,8 @@ var transitions = map[Transition]struct {
 	TransRequestChanges: {[]string{StatusInReview}, StatusChangesRequested},
 	TransReject:         {[]string{StatusInReview}, StatusRejected},
 	TransAmend:          {[]string{StatusApproved}, StatusDraft},
+	// A withdrawal is not the end: its editors can take it back up.
+	TransRestore: {[]string{StatusWithdrawn}, StatusDraft},
 }
 
 // NextStatus gives the status a transition leads to from a status, or a 409
@@ -128,6 +131,7 @@ var transitionVerb = map[Transition]string{
 	TransRequestChanges: "sent back for changes",
 	TransReject:         "rejected",
 	TransAmend:          "amended",
+	TransRestore:        "restored",
 }
 
 var statusPhrase = map[string]string{

@@ -28,6 +28,7 @@ func init() {
 		api.POST("/measures/:id/submit", s.apiTransition(models.TransSubmit))
 		api.POST("/measures/:id/withdraw", s.apiTransition(models.TransWithdraw))
 		api.POST("/measures/:id/amend", s.apiTransition(models.TransAmend))
+		api.POST("/measures/:id/restore", s.apiTransition(models.TransRestore))
 		api.POST("/measures/:id/reviews", s.apiReviewMeasure)
 		api.GET("/measures/:id/revisions", s.apiListRevisions)
 		api.GET("/measures/:id/revisions/:n", s.apiGetRevision)

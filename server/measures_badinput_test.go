@@ -180,7 +180,7 @@ func TestMeasuresBadInput_Fields(t *testing.T) {
 		msWantError(t, c.Request("POST", msPath(m.ID, "/editors"), map[string]any{"user_id": reviewer.ID}), 422, "invalid_fields")
 		msWantError(t, c.Request("POST", msPath(m.ID, "/editors"), map[string]any{"user_id": 987654}), 422, "invalid_fields")
 		msWantError(t, c.Request("POST", msPath(m.ID, "/editors"), map[string]any{"user_id": m.Editors[0].ID}), 409, "already_editor")
-		msWantError(t, c.Request("DELETE", msPath(m.ID, fmt.Sprintf("/editors/%d", m.Editors[0].ID)), nil), 409, "last_editor")
+		msWantError(t, c.Request("DELETE", msPath(m.ID, fmt.Sprintf("/editors/%d", m.Editors[0].ID)), nil), 409, "last_lead_editor")
 		msWantError(t, c.Request("DELETE", msPath(m.ID, "/editors/987654"), nil), 404, "not_found")
 	})
 	t.Run("Pagination", func(t *testing.T) {

@@ -228,7 +228,8 @@ func TestMeasuresPages_Views(t *testing.T) {
 		}
 		// The co-editor from another federation now sees the draft and can edit it.
 		msWantPage(t, msHTML(oc, base+"/edit"), 200, `data-editor`)
-		if r := msForm(oc, fmt.Sprintf("%s/editors/%d/delete", base, outsider.ID), nil); r.Status != 303 || r.Header.Get("Location") != "/measures" {
+		// Leaving asks first (confirmed=yes is what the confirmation sends).
+		if r := msForm(oc, fmt.Sprintf("%s/editors/%d/delete", base, outsider.ID), url.Values{"confirmed": {"yes"}}); r.Status != 303 || r.Header.Get("Location") != "/measures" {
 			t.Fatalf("leave: %d %s", r.Status, r.Header.Get("Location"))
 		}
 		msWantPage(t, msHTML(oc, base), 404)

@@ -350,6 +350,12 @@ func (s *Server) pageUserSubmit(c echo.Context) error {
 	}
 	if st := c.FormValue("status"); st != "" {
 		ch.Status = &st
+		if st == models.StatusSuspended {
+			back := "/admin/users/" + strconv.FormatInt(u.ID, 10)
+			if asked, err := s.confirmFirst(c, back, "confirm.suspend", "users.suspend", u.Name); asked || err != nil {
+				return err
+			}
+		}
 	}
 	if ch.Role == nil && ch.Status == nil {
 		return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(u.ID, 10))

@@ -24,6 +24,7 @@ func init() {
 		e.POST("/measures/:id/submit", s.pageTransition(models.TransSubmit, "measure_submitted"))
 		e.POST("/measures/:id/withdraw", s.pageTransition(models.TransWithdraw, "measure_withdrawn"))
 		e.POST("/measures/:id/amend", s.pageTransition(models.TransAmend, "measure_amended"))
+		e.POST("/measures/:id/restore", s.pageTransition(models.TransRestore, "measure_restored"))
 		e.POST("/measures/:id/open", s.pageOpenMeasure)
 		e.POST("/measures/:id/reviews", s.pageReviewSubmit)
 		e.GET("/measures/:id/editors", s.pageEditors)
@@ -307,6 +308,12 @@ func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerF
 		if err != nil {
 			return err
 		}
+		if t == models.TransWithdraw {
+			asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.withdraw", "measures.actions.withdraw")
+			if asked || err != nil {
+				return err
+			}
+		}
 		if _, err := s.store.TransitionMeasure(c.Request().Context(), u, id, t, formRevision(c)); err != nil {
 			return s.measureActionFailed(c, id, err, nil)
 		}
@@ -407,6 +414,9 @@ func (s *Server) pageRemoveEditor(c echo.Context) error {
 	}
 	uid, err := pathID(c, "user_id")
 	if err != nil {
+		return err
+	}
+	if asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.remove_editor_plain", "measures.editors.remove"); asked || err != nil {
 		return err
 	}
 	if err := s.store.RemoveEditor(c.Request().Context(), u, id, uid); err != nil {
