@@ -129,6 +129,11 @@ func TestAccounts_SuspendedMemberRefused(t *testing.T) {
 	}
 	a.Snapshot("admin-user")
 	a.ClickAndWait(`form input[name="status"][value="suspended"] ~ button[type=submit]`)
+	// Suspension asks first, naming the person.
+	if q := a.Text(".confirm-page .lead"); !strings.Contains(q, "Suspendre le compte de") {
+		t.Fatalf("suspending did not ask first: %q", q)
+	}
+	a.ClickAndWait(".confirm-page button[type=submit]")
 	if cls := a.Attr("[data-user-status]", "class"); !strings.Contains(cls, "status-suspended") {
 		t.Fatalf("after suspending, the status shows class %q", cls)
 	}

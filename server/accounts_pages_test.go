@@ -88,6 +88,8 @@ func TestAccountsPages_Render(t *testing.T) {
 		wantStatus(t, r, 422)
 		wantBody(t, "invite errors", r, `value="Kept Name"`, `class="field-error"`)
 		r = postForm(mod, idPath("/admin/users/", target.ID), url.Values{"csrf_token": {mod.CSRF}, "status": {"suspended"}})
+		wantBody(t, "suspension asks first", r, `name="confirmed" value="yes"`)
+		r = postForm(mod, idPath("/admin/users/", target.ID), url.Values{"csrf_token": {mod.CSRF}, "status": {"suspended"}, "confirmed": {"yes"}})
 		wantRedirect(t, "suspend from the page", r, idPath("/admin/users/", target.ID))
 		wantBody(t, "after suspension", getHTML(mod, idPath("/admin/users/", target.ID)), fr("flash.user_saved"), `value="active"`)
 		admin := app.User(models.RoleAdmin, "")

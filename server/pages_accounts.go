@@ -350,7 +350,8 @@ func (s *Server) pageUserSubmit(c echo.Context) error {
 	}
 	if st := c.FormValue("status"); st != "" {
 		ch.Status = &st
-		if st == models.StatusSuspended {
+		// Ask only when the answer matters: a refused change is refused at once.
+		if st == models.StatusSuspended && models.Can(p.User, models.ActUpdateUser, models.UserUpdate{Target: u, Change: models.UserChange{Status: &st}}) {
 			back := "/admin/users/" + strconv.FormatInt(u.ID, 10)
 			if asked, err := s.confirmFirst(c, back, "confirm.suspend", "users.suspend", u.Name); asked || err != nil {
 				return err

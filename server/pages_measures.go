@@ -309,9 +309,16 @@ func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerF
 			return err
 		}
 		if t == models.TransWithdraw {
-			asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.withdraw", "measures.actions.withdraw")
-			if asked || err != nil {
+			// Ask only when the answer matters: a refused action is refused at once.
+			access, err := s.store.MeasureAccessByID(c.Request().Context(), id)
+			if err != nil {
 				return err
+			}
+			if models.CheckMeasure(u, models.ActWithdrawMeasure, access) == nil {
+				asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.withdraw", "measures.actions.withdraw")
+				if asked || err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := s.store.TransitionMeasure(c.Request().Context(), u, id, t, formRevision(c)); err != nil {
@@ -416,8 +423,14 @@ func (s *Server) pageRemoveEditor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.remove_editor_plain", "measures.editors.remove"); asked || err != nil {
+	d, err := s.store.MeasureDetail(c.Request().Context(), u, id)
+	if err != nil {
 		return err
+	}
+	if d.RemovableEditor(u, uid) { // a refused removal is refused at once
+		if asked, err := s.confirmFirst(c, s.confirmBack(c, idPath(id)), "confirm.remove_editor_plain", "measures.editors.remove"); asked || err != nil {
+			return err
+		}
 	}
 	if err := s.store.RemoveEditor(c.Request().Context(), u, id, uid); err != nil {
 		return s.measureActionFailed(c, id, err, nil)

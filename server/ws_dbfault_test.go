@@ -63,7 +63,9 @@ func withDBFaults(f *dbFaults) servertest.Option {
 // TestWS_DatabaseErrors: a query that fails while delivering never moves
 // delivery on. The feeder retries a failed access lookup and delivers the
 // event; a catch-up whose read fails closes the socket with 1013 and the
-// replay after reconnecting misses nothing; a push that fails on a
+// replay after reconnecting misses nothing (the events are comment
+// edits, which notify nobody: a notifying event reads the measure in its
+// own transaction, where the injected fault would fail the write); a push that fails on a
 // database error is refused as stale (the client pulls and pushes again),
 // not answered with an internal error.
 func TestWS_DatabaseErrors(t *testing.T) {
@@ -81,8 +83,8 @@ func TestWS_DatabaseErrors(t *testing.T) {
 		w := dialWS(t, app, rc)
 		w.subscribeLive(topic)
 		faults.fail("db", "measures", 2)
-		ev := emit(t, app.Store, topic, "comment.created", author, m, map[string]any{"n": 1})
-		next := emit(t, app.Store, topic, "comment.created", author, m, map[string]any{"n": 2})
+		ev := emit(t, app.Store, topic, "comment.updated", author, m, map[string]any{"n": 1})
+		next := emit(t, app.Store, topic, "comment.updated", author, m, map[string]any{"n": 2})
 		got := w.events(topic, 2)
 		if got[0].ID != ev.ID || got[1].ID != next.ID {
 			t.Fatalf("got %v, want [%d %d]", ids(got), ev.ID, next.ID)
@@ -93,10 +95,10 @@ func TestWS_DatabaseErrors(t *testing.T) {
 	})
 
 	t.Run("CatchUpClosesAndReplays", func(t *testing.T) {
-		before := emit(t, app.Store, topic, "comment.created", author, m, map[string]any{"n": "before"}).ID
+		before := emit(t, app.Store, topic, "comment.updated", author, m, map[string]any{"n": "before"}).ID
 		var want []int64
 		for i := 0; i < 3; i++ {
-			want = append(want, emit(t, app.Store, topic, "comment.created", author, m, map[string]any{"n": i}).ID)
+			want = append(want, emit(t, app.Store, topic, "comment.updated", author, m, map[string]any{"n": i}).ID)
 		}
 		w := dialWS(t, app, rc)
 		faults.fail("db", "events", 1)
