@@ -298,16 +298,9 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	u := conn.User()
 	checkedAt := time.Now() // the member is checked again only against later reads
-	acc, err := c.store.CollabAccessFor(conn.Context(), u, in.Measure)
-	if err != nil {
-		if dbFailure(err) {
-			return errCollabUnavailable
-		}
+	acc, ok, err := c.visibleAccess(conn, u, in.Measure)
+	if !ok {
 		return err
-	}
-	if !acc.Visible {
-		conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
-		return nil
 	}
 	room, err := c.join(conn, in.Measure, checkedAt, acc.Editor, acc.Editor && acc.Editable)
 	if err != nil {
@@ -401,16 +394,9 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	// Checked at every pull, members included: access may have gone since
 	// they joined.
-	acc, err := c.store.CollabAccessFor(conn.Context(), conn.User(), in.Measure)
-	if err != nil {
-		if dbFailure(err) {
-			return errCollabUnavailable
-		}
+	_, ok, err := c.visibleAccess(conn, conn.User(), in.Measure)
+	if !ok {
 		return err
-	}
-	if !acc.Visible {
-		conn.Send(rejected(in.Measure, -1, models.CollabForbidden))
-		return nil
 	}
 	room := c.room(in.Measure)
 	if room != nil {
@@ -433,6 +419,25 @@ func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
 	}
 	conn.Send(collabUpdatesMsg{Type: "collab.updates", Measure: in.Measure, From: log.From, Updates: updates})
 	return nil
+}
+
+// visibleAccess reads what the person may do with the measure's text. ok is
+// false when the caller must stop: a database failure (err is
+// errCollabUnavailable), another error, or a measure they may not see,
+// which has been answered with collab.rejected forbidden (err nil).
+func (c *collabService) visibleAccess(conn WSConn, u *models.User, measure int64) (models.CollabAccess, bool, error) {
+	acc, err := c.store.CollabAccessFor(conn.Context(), u, measure)
+	if err != nil {
+		if dbFailure(err) {
+			return acc, false, errCollabUnavailable
+		}
+		return acc, false, err
+	}
+	if !acc.Visible {
+		conn.Send(rejected(measure, -1, models.CollabForbidden))
+		return acc, false, nil
+	}
+	return acc, true, nil
 }
 
 // errCollabUnavailable answers a pull the database could not serve; the
@@ -645,12 +650,6 @@ func (c *collabService) forget(conn WSConn) {
 	for _, m := range measures {
 		c.leave(conn.ID(), m)
 	}
-}
-
-func (r *collabRoom) isMember(connID uint64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.members[connID] != nil
 }
 
 // mayPush reports whether the connection joined as an editor who may push.

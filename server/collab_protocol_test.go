@@ -256,12 +256,6 @@ func TestCollab_Revisions(t *testing.T) {
 			if m := coGet(t, aliceAPI, id); m.Body != "Un. Deux. Trois." {
 				t.Fatalf("GET before the fold: %q", m.Body)
 			}
-			type rev struct {
-				Number  int     `json:"number"`
-				Reason  string  `json:"reason"`
-				Authors []int64 `json:"-"`
-				Raw     json.RawMessage
-			}
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				var page struct {

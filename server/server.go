@@ -3,7 +3,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -232,6 +231,3 @@ func ctxSession(c echo.Context) *models.Session {
 	s, _ := c.Get("session").(*models.Session)
 	return s
 }
-
-// background is a context for work that must outlive a request.
-func background() context.Context { return context.Background() }

@@ -261,7 +261,7 @@ func (c *wsConn) serve() {
 	c.close(code, "")
 	c.hub.unregister(c)
 	var ne net.Error
-	if err != nil && !errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) &&
+	if !errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) &&
 		!errors.Is(err, io.ErrUnexpectedEOF) {
 		// The socket is still open with unread bytes (an oversized frame, a
 		// close handshake): read them away before closing, or the kernel

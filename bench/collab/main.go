@@ -187,12 +187,10 @@ func repoRoot() (string, error) {
 // --- Pacte --------------------------------------------------------------------
 
 type pacteServer struct {
-	cmd    *exec.Cmd
-	url    string
-	logs   bytes.Buffer
-	admin  string
-	tokens []string
-	done   chan struct{}
+	cmd  *exec.Cmd
+	url  string
+	logs bytes.Buffer
+	done chan struct{}
 }
 
 const (

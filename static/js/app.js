@@ -1,1 +1,1 @@
-import"./chunks/chunk-VEQAYAGQ.js";
+import"./chunks/chunk-WF4ICL4J.js";

@@ -71,21 +71,3 @@ export function colourIndex(userID) {
 export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content || "";
 }
-
-/**
- * formatTime renders an RFC 3339 time in the page's language and in the
- * reader's time zone (<body data-time-zone>, as the server renders dates).
- */
-export function formatTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  try {
-    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-      dateStyle: "medium",
-      timeStyle: "short",
-      timeZone: document.body?.dataset.timeZone || undefined,
-    }).format(d);
-  } catch {
-    return d.toLocaleString();
-  }
-}
