@@ -53,8 +53,9 @@ const (
 // check made by the store (not_editable), not a permission.
 const ActCollabEdit Action = "measure.collab_edit"
 
-func init() {
-	allow(ActCollabEdit, func(u *User, obj any) bool {
+// collabRules: only a measure's editors co-edit its text.
+func collabRules(t ruleTable) {
+	t.allow(ActCollabEdit, func(u *User, obj any) bool {
 		m, ok := obj.(MeasureAccess)
 		return ok && m.IsEditor(u)
 	})
@@ -406,15 +407,6 @@ func (tx *Tx) AppendServerChange(measureID int64, oldBody, newBody string, u *Us
 		return 0, err
 	}
 	return m.CollabVersion + 1, nil
-}
-
-func init() {
-	// Every change of a measure's text outside the co-editor (API, form,
-	// restoring the published text) enters the co-editing log.
-	MeasureBodyHooks = append(MeasureBodyHooks, func(tx *Tx, before, after *Measure, actor *User) error {
-		_, err := tx.AppendServerChange(after.ID, before.Body, after.Body, actor)
-		return err
-	})
 }
 
 // serverChange builds the ChangeSet JSON turning oldText into newText from

@@ -10,13 +10,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// MeasureBodyHooks run inside the transaction of every change to a measure's
-// text (an edit through the API or a form, or a workflow step that restores
-// the published text), after the row is updated and before commit. The
-// co-editing side registers one to enter such changes in its log, so that
-// the live editors' document follows. before and after are the measure
-// either side of the change.
-var MeasureBodyHooks []func(tx *Tx, before, after *Measure, actor *User) error
+// bodyChanged runs inside the transaction of every change to a measure's
+// text outside the co-editor (an edit through the API or a form, or a
+// workflow step that restores the published text), after the row is
+// updated and before commit: the change enters the co-editing log, so that
+// the live editors' document follows.
+func (tx *Tx) bodyChanged(before, after *Measure, actor *User) error {
+	_, err := tx.AppendServerChange(after.ID, before.Body, after.Body, actor)
+	return err
+}
 
 // StaleRevision is the 409 of an edit or review made on an old revision.
 func StaleRevision(current int) *Error {
@@ -136,13 +138,11 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 		if len(changed) == 1 && changed[0] == "visibility" {
 			reason = RevisionOpened
 		}
-		// Hooks first, so that the revision records the co-editing version
+		// The co-editing log first, so that the revision records the co-editing version
 		// that holds this change.
 		if before.Body != m.Body {
-			for _, hook := range MeasureBodyHooks {
-				if err := hook(tx, &before, m, actor); err != nil {
-					return err
-				}
+			if err := tx.bodyChanged(&before, m, actor); err != nil {
+				return err
 			}
 		}
 		if err := tx.insertRevision(m, reason, []int64{actor.ID}, now); err != nil {
@@ -264,10 +264,8 @@ func (tx *Tx) applyTransition(m *Measure, actor *User, t Transition, next string
 		return StaleRevision(before.Revision)
 	}
 	if before.Body != m.Body {
-		for _, hook := range MeasureBodyHooks {
-			if err := hook(tx, &before, m, actor); err != nil {
-				return err
-			}
+		if err := tx.bodyChanged(&before, m, actor); err != nil {
+			return err
 		}
 	}
 	if err := tx.insertRevision(m, string(t), []int64{actor.ID}, now); err != nil {

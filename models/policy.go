@@ -1,6 +1,9 @@
 package models
 
-import "log/slog"
+import (
+	"log/slog"
+	"sync"
+)
 
 // Action names something a person may try to do. Every permission decision
 // goes through Can; an action without a rule is denied.
@@ -28,20 +31,46 @@ type UserUpdate struct {
 // rule decides one action for an active actor (never nil).
 type rule func(actor *User, obj any) bool
 
-var rules = map[Action]rule{}
+// ruleTable maps each action to its rule.
+type ruleTable map[Action]rule
 
-// allow registers the rule of an action; each policy file registers its own.
-func allow(a Action, r rule) {
-	if _, dup := rules[a]; dup {
+// The whole policy is built once, on first use, from each policy file's
+// list in the order of policyRules, and never changed afterwards. (Built
+// lazily because some rules ask Can about other actions.)
+var (
+	rulesOnce sync.Once
+	rules     ruleTable
+)
+
+func policy() ruleTable {
+	rulesOnce.Do(func() { rules = policyRules() })
+	return rules
+}
+
+func policyRules() ruleTable {
+	t := ruleTable{}
+	accountRules(t)
+	measureRules(t)
+	commentRules(t)
+	totpRules(t)
+	collabRules(t)
+	return t
+}
+
+// allow adds the rule of an action; two rules for one action is a mistake.
+func (t ruleTable) allow(a Action, r rule) {
+	if _, dup := t[a]; dup {
 		panic("policy: two rules for " + string(a))
 	}
-	rules[a] = r
+	t[a] = r
 }
 
 // Can is the one place where permissions are decided. Anonymous, invited and
 // suspended people may do nothing here; visibility for them is decided by
 // the rules that accept a nil actor explicitly (see CanAnonymous).
-func Can(actor *User, a Action, obj any) (ok bool) {
+func Can(actor *User, a Action, obj any) bool { return policy().can(actor, a, obj) }
+
+func (t ruleTable) can(actor *User, a Action, obj any) (ok bool) {
 	defer func() {
 		// An error in a rule denies.
 		if r := recover(); r != nil {
@@ -49,7 +78,7 @@ func Can(actor *User, a Action, obj any) (ok bool) {
 			ok = false
 		}
 	}()
-	r, found := rules[a]
+	r, found := t[a]
 	if !found || !actor.Active() {
 		return false
 	}
@@ -59,8 +88,9 @@ func Can(actor *User, a Action, obj any) (ok bool) {
 // isStaff: moderators and admins manage accounts.
 func isStaff(u *User) bool { return u.Role == RoleModerator || u.Role == RoleAdmin }
 
-func init() {
-	allow(ActInvite, func(u *User, obj any) bool {
+// accountRules are the account and audit actions.
+func accountRules(t ruleTable) {
+	t.allow(ActInvite, func(u *User, obj any) bool {
 		req, ok := obj.(InviteRequest)
 		if !ok || !isStaff(u) {
 			return false
@@ -70,16 +100,16 @@ func init() {
 		}
 		return req.Role == RoleMember || req.Role == RoleReviewer
 	})
-	allow(ActListUsers, func(u *User, _ any) bool { return isStaff(u) })
-	allow(ActViewUser, func(u *User, obj any) bool {
+	t.allow(ActListUsers, func(u *User, _ any) bool { return isStaff(u) })
+	t.allow(ActViewUser, func(u *User, obj any) bool {
 		t, ok := obj.(*User)
 		return ok && t != nil && (isStaff(u) || t.ID == u.ID)
 	})
-	allow(ActViewUserEmail, func(u *User, obj any) bool {
+	t.allow(ActViewUserEmail, func(u *User, obj any) bool {
 		t, ok := obj.(*User)
 		return ok && t != nil && (isStaff(u) || t.ID == u.ID)
 	})
-	allow(ActUpdateUser, func(u *User, obj any) bool {
+	t.allow(ActUpdateUser, func(u *User, obj any) bool {
 		up, ok := obj.(UserUpdate)
 		if !ok || up.Target == nil || !isStaff(u) || up.Target.ID == u.ID {
 			return false // nobody suspends or re-roles themselves
@@ -96,10 +126,10 @@ func init() {
 		}
 		return true
 	})
-	allow(ActViewAudit, func(u *User, _ any) bool {
+	t.allow(ActViewAudit, func(u *User, _ any) bool {
 		return u.Role == RoleReviewer || isStaff(u)
 	})
-	allow(ActManageTokens, func(u *User, _ any) bool { return true })
-	allow(ActEditProfile, func(u *User, _ any) bool { return true })
-	allow(ActModerate, func(u *User, _ any) bool { return isStaff(u) })
+	t.allow(ActManageTokens, func(u *User, _ any) bool { return true })
+	t.allow(ActEditProfile, func(u *User, _ any) bool { return true })
+	t.allow(ActModerate, func(u *User, _ any) bool { return isStaff(u) })
 }

@@ -40,24 +40,25 @@ func commentRule(needComment bool, r func(u *User, t CommentTarget) bool) rule {
 	}
 }
 
-func init() {
+// commentRules are the comment and moderation actions.
+func commentRules(t ruleTable) {
 	// Everyone who can see a measure may discuss it, reviewers included;
 	// suspended people are stopped by Can itself.
-	allow(ActCommentCreate, commentRule(false, func(u *User, t CommentTarget) bool { return true }))
-	allow(ActCommentEdit, commentRule(true, func(u *User, t CommentTarget) bool {
+	t.allow(ActCommentCreate, commentRule(false, func(u *User, t CommentTarget) bool { return true }))
+	t.allow(ActCommentEdit, commentRule(true, func(u *User, t CommentTarget) bool {
 		return t.Comment.AuthorID == u.ID
 	}))
-	allow(ActCommentDelete, commentRule(true, func(u *User, t CommentTarget) bool {
+	t.allow(ActCommentDelete, commentRule(true, func(u *User, t CommentTarget) bool {
 		return t.Comment.AuthorID == u.ID || isStaff(u)
 	}))
 	// Reporting one's own comment makes no sense: delete or edit it instead.
-	allow(ActCommentReport, commentRule(true, func(u *User, t CommentTarget) bool {
+	t.allow(ActCommentReport, commentRule(true, func(u *User, t CommentTarget) bool {
 		return t.Comment.AuthorID != u.ID
 	}))
 	moderator := commentRule(true, func(u *User, t CommentTarget) bool { return Can(u, ActModerate, nil) })
-	allow(ActCommentHide, moderator)
-	allow(ActCommentRestore, moderator)
-	allow(ActCommentDismiss, moderator)
-	allow(ActCommentViewHidden, moderator)
-	allow(ActViewAuditAll, func(u *User, _ any) bool { return isStaff(u) })
+	t.allow(ActCommentHide, moderator)
+	t.allow(ActCommentRestore, moderator)
+	t.allow(ActCommentDismiss, moderator)
+	t.allow(ActCommentViewHidden, moderator)
+	t.allow(ActViewAuditAll, func(u *User, _ any) bool { return isStaff(u) })
 }

@@ -5,12 +5,13 @@ import "testing"
 // An error in a rule denies (SECURITY.md 16.5.3).
 func TestPolicy_PanickingRuleDenies(t *testing.T) {
 	const a Action = "test.panicking_rule"
-	allow(a, func(u *User, obj any) bool { return obj.(*User).ID == u.ID })
+	rules := ruleTable{}
+	rules.allow(a, func(u *User, obj any) bool { return obj.(*User).ID == u.ID })
 	u := &User{ID: 1, Role: RoleAdmin, Status: StatusActive}
-	if Can(u, a, nil) {
+	if rules.can(u, a, nil) {
 		t.Error("a rule that panicked allowed the action")
 	}
-	if !Can(u, a, u) {
+	if !rules.can(u, a, u) {
 		t.Error("the rule does not run")
 	}
 	defer func() {
@@ -18,5 +19,5 @@ func TestPolicy_PanickingRuleDenies(t *testing.T) {
 			t.Error("two rules for one action were accepted")
 		}
 	}()
-	allow(a, func(*User, any) bool { return true })
+	rules.allow(a, func(*User, any) bool { return true })
 }

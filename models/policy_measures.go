@@ -200,12 +200,13 @@ func AvailableMeasureActions(u *User, m MeasureAccess) []string {
 	return out
 }
 
-func init() {
-	allow(ActCreateMeasure, func(u *User, _ any) bool { return CanCreateMeasure(u) })
-	allow(ActReviewQueue, func(u *User, _ any) bool { return u.Role == RoleReviewer || u.Role == RoleAdmin })
+// measureRules are the measure actions, all decided by CheckMeasure.
+func measureRules(t ruleTable) {
+	t.allow(ActCreateMeasure, func(u *User, _ any) bool { return CanCreateMeasure(u) })
+	t.allow(ActReviewQueue, func(u *User, _ any) bool { return u.Role == RoleReviewer || u.Role == RoleAdmin })
 	for _, a := range MeasureActions {
 		a := a
-		allow(a, func(u *User, obj any) bool {
+		t.allow(a, func(u *User, obj any) bool {
 			m, ok := accessOf(obj)
 			return ok && CheckMeasure(u, a, m) == nil
 		})

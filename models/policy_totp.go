@@ -9,8 +9,9 @@ func needsSecondFactor(u *User) bool {
 	return u.Role == RoleReviewer || u.Role == RoleModerator || u.Role == RoleAdmin
 }
 
-func init() {
-	allow(ActManageTOTP, func(u *User, obj any) bool {
+// totpRules is the second-factor action.
+func totpRules(t ruleTable) {
+	t.allow(ActManageTOTP, func(u *User, obj any) bool {
 		if needsSecondFactor(u) {
 			return true
 		}
