@@ -164,8 +164,7 @@ func (s *Server) pageMeasureSave(c echo.Context) error {
 		if isStale(err) {
 			if fresh, ferr := s.store.MeasureDetail(ctx, p.User, d.ID); ferr == nil {
 				data["Measure"] = fresh
-				data["Conflict"] = models.DiffText(fresh.Body, mine["body"])
-				data["ConflictFields"] = conflicts
+				data["Conflicts"] = conflictViews(conflicts, mine, fresh.Measure)
 				setBase(p, fresh.Measure)
 				p.Form["revision"] = strconv.Itoa(fresh.Revision)
 			}
@@ -174,6 +173,37 @@ func (s *Server) pageMeasureSave(c echo.Context) error {
 	}
 	s.flash(c, "measure_saved")
 	return c.Redirect(http.StatusSeeOther, idPath(d.ID))
+}
+
+// conflictView is one field both sides changed: the saved version, the
+// person's, and how they differ (for text fields).
+type conflictView struct {
+	Field  string
+	Theirs string
+	Mine   string
+	Diff   []models.Hunk // nil for the taxonomy, which is a choice
+}
+
+// conflictViews shows each conflicting field's two versions. Without a
+// field-by-field merge (a form that does not carry its base values, or a
+// save that lost a second race), every field that differs is shown.
+func conflictViews(fields []string, mine map[string]string, cur *models.Measure) []conflictView {
+	if len(fields) == 0 {
+		for _, k := range editFields {
+			if mine[k] != fieldOf(cur, k) {
+				fields = append(fields, k)
+			}
+		}
+	}
+	out := make([]conflictView, 0, len(fields))
+	for _, k := range fields {
+		v := conflictView{Field: k, Theirs: fieldOf(cur, k), Mine: mine[k]}
+		if k == "title" || k == "summary" || k == "body" {
+			v.Diff = models.DiffText(v.Theirs, v.Mine)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // editFields are the fields of the edit form that are merged.

@@ -15,13 +15,17 @@
 // What it does: replaces the <textarea name="body"> of the
 // [data-editor] form with CodeMirror 6 (Markdown, line wrapping, history,
 // search), keeps the textarea in sync so the form still posts, and runs
-// the collab protocol through CollabSession on the tab's websocket. It
-// also shows other editors' cursors, a save-state indicator, and a live
-// preview. Every visible text comes from data-label-* attributes.
+// the collab protocol through CollabSession on the tab's websocket. The
+// other fields (title, summary, pillar, axis) are saved as the person
+// types by FieldAutosave. It also shows other editors' cursors, one
+// save-state indicator for every field, and a live preview, and asks
+// before leaving with anything unsaved. Every visible text comes from
+// data-label-* attributes.
 
 import "./app.js";
 import * as live from "./live.js";
 import { CollabSession } from "./collab-session.js";
+import { FieldAutosave } from "./field-autosave.js";
 import { adoptEditorStyles } from "./csp-styles.js";
 import { keepRemoteCursors, pruneStale, remoteCursors, removeRemoteCursor, setRemoteCursor } from "./remote-cursors.js";
 import { csrfToken, debounce, label, throttle } from "./util.js";
@@ -174,17 +178,24 @@ function mount(form) {
     },
   });
 
-  // Which data-label-* of [data-save-state] each session state shows, best first.
+  const fields = new FieldAutosave({ form, measure, changed: () => paint() });
+
+  // Which data-label-* of [data-save-state] each state shows, best first.
   const SAVE_LABELS = {
     offline: ["offline"],
+    unsaved: ["unsaved", "saving"],
     joining: ["connecting", "saving"],
     saving: ["saving"],
     saved: ["saved"],
     readonly: ["readonly"],
   };
+  // The status line covers every field: the least reassuring state wins.
+  const WORST_FIRST = ["offline", "unsaved", "readonly", "joining", "saving", "saved"];
 
   function paint() {
-    const st = session.saveState();
+    const body = session.saveState();
+    const other = fields.state();
+    const st = WORST_FIRST.find((x) => x === body || x === other) || body;
     for (const el of saveEls()) {
       el.dataset.state = st;
       const name = SAVE_LABELS[st].find((n) => el.hasAttribute(`data-label-${n}`));
@@ -243,6 +254,9 @@ function mount(form) {
       effects: setRemoteCursor.of({ clientID: msg.clientID, user: msg.user, anchor: msg.anchor, head: msg.head }),
     });
   });
+  live.onMessage("event", (msg) => {
+    if (msg.topic === topic && msg.event === "measure.updated") fields.remote(msg.data?.measure);
+  });
   live.onMessage("presence", (msg) => {
     if (msg.topic !== topic || !haveDoc) return;
     const here = new Set((msg.users || []).map((u) => String(u.id)));
@@ -258,13 +272,20 @@ function mount(form) {
     else paint();
   });
 
+  // Leaving with anything unsaved asks first — except by the form's own
+  // save, which posts every field.
+  let submitting = false;
   window.addEventListener("beforeunload", (e) => {
-    if (session.hasUnsent()) {
+    if (!submitting && (session.hasUnsent() || fields.hasUnsaved())) {
       e.preventDefault();
       e.returnValue = "";
     }
   });
-  form.addEventListener("submit", syncTextarea);
+  form.addEventListener("submit", (e) => {
+    syncTextarea();
+    if (!e.defaultPrevented) submitting = true;
+  });
+  window.addEventListener("pageshow", () => (submitting = false));
   if (preview && !preview.innerHTML.trim()) schedulePreview();
 
   return {
@@ -274,6 +295,7 @@ function mount(form) {
     text: () => view.state.doc.toString(),
     version: () => (haveDoc ? getSyncedVersion(view.state) : null),
     saveState: () => session.saveState(),
+    fields,
   };
 }
 
