@@ -40,6 +40,11 @@ type InviteRequest struct {
 // Invite creates an invited account and its link. Inviting an address that
 // is still only invited issues a fresh link and revokes the old ones.
 func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*Invitation, string, error) {
+	// Whether the actor invites at all is answered before their form is
+	// checked; whether they may give this role, after.
+	if !Can(actor, ActInvite, InviteRequest{Role: RoleMember}) {
+		return nil, "", forbidden("Only moderators and admins can invite people.")
+	}
 	req.Email = NormalizeEmail(req.Email)
 	req.Name = CleanName(req.Name)
 	fe := FieldErrors{}
@@ -424,7 +429,11 @@ func (s *Store) RequestNewInvitation(ctx context.Context, raw string) error {
 		return err
 	}
 	if state != InvitationExpired && state != InvitationReplaced {
-		return CodedError(EConflict, "invitation_"+state, "This invitation link can still be used.")
+		code := "invitation_usable"
+		if state == InvitationUsed {
+			code = "invitation_used"
+		}
+		return CodedError(EConflict, code, "This invitation link can still be used.")
 	}
 	return s.Write(ctx, func(tx *Tx) error {
 		var n int64

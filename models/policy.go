@@ -133,3 +133,24 @@ func accountRules(t ruleTable) {
 	t.allow(ActEditProfile, func(u *User, _ any) bool { return true })
 	t.allow(ActModerate, func(u *User, _ any) bool { return isStaff(u) })
 }
+
+// refusals say, for the actions that guard a whole area, why a person is
+// refused; other refusals are said by the store where it knows the object.
+var refusals = map[Action]string{
+	ActListUsers:   "Only moderators and admins manage accounts.",
+	ActViewAudit:   "Only reviewers, moderators and admins read the audit trail.",
+	ActModerate:    "Only moderators handle reports.",
+	ActReviewQueue: "Only the ministry's reviewers have a review queue.",
+}
+
+// Check is Can as an error: nil when allowed, else a 403 saying why.
+func Check(actor *User, a Action, obj any) error {
+	if Can(actor, a, obj) {
+		return nil
+	}
+	msg, ok := refusals[a]
+	if !ok {
+		msg = "You are not allowed to do this."
+	}
+	return forbidden(msg)
+}

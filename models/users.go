@@ -90,8 +90,11 @@ func likePattern(q string) string {
 	return "%" + strings.ToLower(r.Replace(q)) + "%"
 }
 
-// ListUsers pages through accounts in id order.
-func (s *Store) ListUsers(ctx context.Context, f UserFilter) (Page[User], error) {
+// ListUsers pages through accounts in id order, for moderators and admins.
+func (s *Store) ListUsers(ctx context.Context, actor *User, f UserFilter) (Page[User], error) {
+	if err := Check(actor, ActListUsers, nil); err != nil {
+		return Page[User]{}, err
+	}
 	after, err := DecodeCursor(f.Cursor)
 	if err != nil {
 		return Page[User]{}, err

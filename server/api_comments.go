@@ -8,21 +8,6 @@ import (
 	"pacte/models"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		api.GET("/measures/:id/comments", s.apiListComments)
-		api.POST("/measures/:id/comments", s.apiCreateComment)
-		api.GET("/comments/:id", s.apiGetComment)
-		api.PATCH("/comments/:id", s.apiEditComment)
-		api.DELETE("/comments/:id", s.apiDeleteComment)
-		api.POST("/comments/:id/report", s.apiReportComment)
-		api.POST("/comments/:id/hide", s.apiHideComment)
-		api.POST("/comments/:id/restore", s.apiRestoreComment)
-		api.POST("/comments/:id/dismiss", s.apiDismissReports)
-		api.GET("/moderation/comments", s.apiModerationQueue)
-	})
-}
-
 // commentJSON is a comment of API.md. One the caller may not read (hidden,
 // or a deleted comment kept because replies hang under it) is only
 // {id, parent_id, status, replies}; moderators also get hidden_reason,
@@ -82,10 +67,7 @@ func (s *Server) measureAccess(c echo.Context, u *models.User) (models.MeasureAc
 // apiListComments gives every thread of a measure, unpaged: a measure's
 // discussion is read whole (next_cursor is always empty).
 func (s *Server) apiListComments(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	m, err := s.measureAccess(c, u)
 	if err != nil {
 		return err
@@ -124,7 +106,8 @@ func (r commentRequest) toNew() (models.NewComment, error) {
 }
 
 func (s *Server) apiCreateComment(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -144,7 +127,8 @@ func (s *Server) apiCreateComment(c echo.Context) error {
 }
 
 func (s *Server) apiGetComment(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -156,7 +140,8 @@ func (s *Server) apiGetComment(c echo.Context) error {
 }
 
 func (s *Server) apiEditComment(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -194,7 +179,8 @@ func readReason(c echo.Context) (string, error) {
 }
 
 func (s *Server) apiReportComment(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -212,7 +198,8 @@ func (s *Server) apiReportComment(c echo.Context) error {
 // moderateAPI runs a moderator action and answers with the comment as the
 // moderator now sees it.
 func (s *Server) moderateAPI(c echo.Context, act func(u *models.User, id int64, reason string) (*models.CommentView, error), withReason bool) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -250,10 +237,7 @@ func (s *Server) apiDismissReports(c echo.Context) error {
 // apiModerationQueue lists reported and hidden comments for moderators
 // (?show=reported|hidden, paged).
 func (s *Server) apiModerationQueue(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	limit, err := queryInt(c, "limit")
 	if err != nil {
 		return err

@@ -7,35 +7,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"pacte/markdown"
 	"pacte/models"
 )
-
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		api.GET("/measures", s.apiListMeasures)
-		api.POST("/measures", s.apiCreateMeasure)
-		api.GET("/measures/:id", s.apiGetMeasure)
-		api.PATCH("/measures/:id", s.apiUpdateMeasure)
-		api.POST("/measures/:id/editors", s.apiAddEditor)
-		api.DELETE("/measures/:id/editors/:user_id", s.apiRemoveEditor)
-		api.POST("/measures/:id/cosponsor", s.apiCosponsor)
-		api.DELETE("/measures/:id/cosponsor", s.apiUncosponsor)
-		api.POST("/measures/:id/submit", s.apiTransition(models.TransSubmit))
-		api.POST("/measures/:id/withdraw", s.apiTransition(models.TransWithdraw))
-		api.POST("/measures/:id/amend", s.apiTransition(models.TransAmend))
-		api.POST("/measures/:id/restore", s.apiTransition(models.TransRestore))
-		api.POST("/measures/:id/reviews", s.apiReviewMeasure)
-		api.GET("/measures/:id/revisions", s.apiListRevisions)
-		api.GET("/measures/:id/revisions/:n", s.apiGetRevision)
-		api.GET("/measures/:id/diff", s.apiDiff)
-		api.POST("/preview", s.apiPreview)
-	})
-}
 
 // userRefJSON is how a measure names people: no email, no role.
 type userRefJSON struct {
@@ -121,7 +98,35 @@ func (s *Server) toMeasureJSON(viewer *models.User, d *models.MeasureDetail) mea
 
 // renderBody renders Markdown through the cache: a measure page is read
 // far more often than its text changes.
-func (s *Server) renderBody(src string) string { return bodyCache.render(src, markdown.Render) }
+// renderBody gives the HTML of a measure's Markdown, from s.bodies when the
+// same text was rendered lately (keyed by a hash of the source and checked
+// against the source itself, so a collision never shows one text for
+// another).
+func (s *Server) renderBody(src string) string {
+	h := fnv.New64a()
+	h.Write([]byte(src))
+	key := h.Sum64()
+	if e, ok := s.bodies.get(key); ok && e.src == src {
+		return e.html
+	}
+	html := markdown.Render(src)
+	if len(src)+len(html) <= bodyCacheBytes/8 {
+		s.bodies.put(key, renderEntry{src, html})
+	}
+	return html
+}
+
+// renderEntry is a Markdown source and its HTML.
+type renderEntry struct{ src, html string }
+
+const (
+	bodyCacheEntries = 4096
+	bodyCacheBytes   = 32 << 20
+)
+
+func newBodyCache() *cache[uint64, renderEntry] {
+	return newCache[uint64, renderEntry](bodyCacheEntries, bodyCacheBytes, func(e renderEntry) int { return len(e.src) + len(e.html) })
+}
 
 // measureFilter reads the list filters from the query string.
 func measureFilter(c echo.Context) (models.MeasureFilter, error) {
@@ -138,10 +143,7 @@ func measureFilter(c echo.Context) (models.MeasureFilter, error) {
 }
 
 func (s *Server) apiListMeasures(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	f, err := measureFilter(c)
 	if err != nil {
 		return err
@@ -166,10 +168,7 @@ type createMeasureRequest struct {
 }
 
 func (s *Server) apiCreateMeasure(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	var req createMeasureRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -191,7 +190,8 @@ func (s *Server) writeMeasure(c echo.Context, u *models.User, id int64, status i
 }
 
 func (s *Server) apiGetMeasure(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,8 @@ type updateMeasureRequest struct {
 }
 
 func (s *Server) apiUpdateMeasure(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,8 @@ type transitionRequest struct {
 // optional {revision} guards against acting on a text one has not seen.
 func (s *Server) apiTransition(t models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, id, err := userAndID(c, "id")
+		u := ctxUser(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -272,7 +274,8 @@ type reviewRequest struct {
 }
 
 func (s *Server) apiReviewMeasure(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -296,7 +299,8 @@ type editorRequest struct {
 }
 
 func (s *Server) apiAddEditor(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -312,7 +316,8 @@ func (s *Server) apiAddEditor(c echo.Context) error {
 }
 
 func (s *Server) apiRemoveEditor(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -327,7 +332,8 @@ func (s *Server) apiRemoveEditor(c echo.Context) error {
 }
 
 func (s *Server) apiCosponsor(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -376,7 +382,8 @@ func (s *Server) revisionAuthors(c echo.Context, rs []models.Revision) (map[int6
 }
 
 func (s *Server) apiListRevisions(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -400,7 +407,8 @@ func (s *Server) apiListRevisions(c echo.Context) error {
 }
 
 func (s *Server) apiGetRevision(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -457,7 +465,8 @@ type diffJSON struct {
 }
 
 func (s *Server) apiDiff(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -479,9 +488,6 @@ type previewRequest struct {
 // apiPreview renders Markdown for the editor's preview pane, with the same
 // renderer and sanitiser as the measure page.
 func (s *Server) apiPreview(c echo.Context) error {
-	if _, err := requireUser(c); err != nil {
-		return err
-	}
 	var req previewRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -491,47 +497,4 @@ func (s *Server) apiPreview(c echo.Context) error {
 			strconv.Itoa(models.MaxBodyBytes/1024) + " KB at most."}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"html": markdown.Render(req.Body)})
-}
-
-// renderCache keeps the HTML of recently rendered Markdown, keyed by a hash
-// of the source and checked against the source itself, so a hash collision
-// can never show one text for another. It is emptied when it grows past its
-// budget: simpler than an LRU and good enough for pages read in bursts.
-type renderCache struct {
-	mu     sync.Mutex
-	items  map[uint64]renderEntry
-	bytes  int
-	budget int
-}
-
-type renderEntry struct{ src, html string }
-
-var bodyCache = &renderCache{items: map[uint64]renderEntry{}, budget: 32 << 20}
-
-func (rc *renderCache) render(src string, fn func(string) string) string {
-	h := fnv.New64a()
-	h.Write([]byte(src))
-	key := h.Sum64()
-	rc.mu.Lock()
-	e, ok := rc.items[key]
-	rc.mu.Unlock()
-	if ok && e.src == src {
-		return e.html
-	}
-	html := fn(src)
-	size := len(src) + len(html)
-	if size > rc.budget/8 {
-		return html
-	}
-	rc.mu.Lock()
-	if rc.bytes+size > rc.budget {
-		rc.items, rc.bytes = map[uint64]renderEntry{}, 0
-	}
-	if old, ok := rc.items[key]; ok {
-		rc.bytes -= len(old.src) + len(old.html)
-	}
-	rc.items[key] = renderEntry{src, html}
-	rc.bytes += size
-	rc.mu.Unlock()
-	return html
 }

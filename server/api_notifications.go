@@ -53,10 +53,7 @@ func notificationURL(n *models.Notification) string {
 
 // apiNotifications: GET /api/v1/notifications?unread=1&limit=&cursor=.
 func (s *Server) apiNotifications(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	limit, err := queryInt(c, "limit")
 	if err != nil {
 		return err
@@ -88,10 +85,7 @@ type readNotificationsRequest struct {
 
 // apiReadNotifications: POST /api/v1/notifications/read {ids} or {all: true}.
 func (s *Server) apiReadNotifications(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	var req readNotificationsRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err

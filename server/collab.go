@@ -62,9 +62,9 @@ type collabService struct {
 	folds  map[int64]*time.Timer
 }
 
-// newCollabService starts the co-editing side of a server; the hub holds
-// it (newHub) and closes it (Hub.Close), so that a message handled after
-// Close finds it closed rather than starting another.
+// newCollabService builds the co-editing side of a server; the hub holds
+// it (newHub), starts it (Hub.start) and closes it (Hub.Close), so that a
+// message handled after Close finds it closed rather than starting another.
 func newCollabService(s *Server) *collabService {
 	ctx, cancel := context.WithCancel(context.Background())
 	var id [8]byte
@@ -72,23 +72,18 @@ func newCollabService(s *Server) *collabService {
 	c := &collabService{s: s, store: s.store, log: s.log, instance: hex.EncodeToString(id[:]),
 		ctx: ctx, cancel: cancel, idle: collabFoldIdle,
 		rooms: map[int64]*collabRoom{}, joined: map[uint64]map[int64]bool{}, folds: map[int64]*time.Timer{}}
-	c.spawn(c.poll)
-	if s.store.Dialect == models.Postgres {
-		c.spawn(c.listen)
-	}
 	return c
 }
 
-// collabOf gives the server's co-editing side (nil without a hub).
-func collabOf(s *Server) *collabService {
-	if s.hub == nil {
-		return nil
+// start runs the safety poll and, on PostgreSQL, the listener for updates
+// accepted elsewhere, and saves what a previous run left unsaved.
+func (c *collabService) start() {
+	c.spawn(c.poll)
+	if c.store.Dialect == models.Postgres {
+		c.spawn(c.listen)
 	}
-	return s.hub.collab
+	c.resumeFolds()
 }
-
-// collabLookup is collabOf, for close hooks and event observers.
-func collabLookup(s *Server) *collabService { return collabOf(s) }
 
 // isClosed reports whether the service was closed (the server is stopping).
 func (c *collabService) isClosed() bool {
@@ -99,17 +94,7 @@ func (c *collabService) isClosed() bool {
 
 // errCollabClosed answers collab.* messages that arrive once the server is
 // stopping.
-var errCollabClosed = models.CodedError(models.EConflict, "unavailable", "Co-editing is stopping; reconnect in a moment.")
-
-// liveCollab gives the co-editing side for a message handler, or the error
-// to answer when it is stopping.
-func liveCollab(s *Server) (*collabService, error) {
-	c := collabOf(s)
-	if c == nil || c.isClosed() {
-		return nil, errCollabClosed
-	}
-	return c, nil
-}
+var errCollabClosed = models.CodedError(models.EUnavailable, "unavailable", "Co-editing is stopping; reconnect in a moment.")
 
 // spawn runs fn in a goroutine that close waits for; false once closed.
 func (c *collabService) spawn(fn func()) bool {
@@ -129,44 +114,11 @@ func (c *collabService) spawn(fn func()) bool {
 // SetCollabIdle changes how long a measure must stay quiet before its
 // co-edits are saved as a revision (3 s by default), for tests.
 func (s *Server) SetCollabIdle(d time.Duration) {
-	c := collabOf(s)
-	if c == nil {
-		return
-	}
+	c := s.hub.collab
 	c.mu.Lock()
 	c.idle = d
 	c.mu.Unlock()
 }
-
-func init() {
-	wsHandlers["collab.join"] = handleCollabJoin
-	wsHandlers["collab.push"] = handleCollabPush
-	wsHandlers["collab.pull"] = handleCollabPull
-	wsHandlers["collab.leave"] = handleCollabLeave
-	wsHandlers["collab.cursor"] = handleCollabCursor
-	wsCloseHooks = append(wsCloseHooks, func(s *Server, conn WSConn) {
-		if c := collabLookup(s); c != nil {
-			c.forget(conn)
-		}
-	})
-	eventObservers = append(eventObservers, func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time) {
-		if c := collabLookup(s); c != nil {
-			c.observe(ev, acc, readAt)
-		}
-	})
-	startHooks = append(startHooks, func(_ context.Context, s *Server, _ StartOptions) error {
-		if c := collabOf(s); c != nil {
-			c.resumeFolds()
-		}
-		return nil
-	})
-}
-
-// eventObservers are told of every event the hub publishes, local or from
-// another instance, in log order, with the access of its measure as read
-// for it (nil: no measure, or gone) and when it was read. They run on the
-// hub's feeder: they must return at once.
-var eventObservers []func(s *Server, ev models.Event, acc *models.MeasureAccess, readAt time.Time)
 
 // close stops the service's goroutines and timers.
 func (c *collabService) close() {
@@ -287,14 +239,13 @@ func rejectReason(err error) string {
 // measure but not change it (not an editor, or not in an editable status)
 // gets the text and at once a collab.rejected saying why, so the editor
 // shows it read-only with the reason.
-func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
+func (c *collabService) handleJoin(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, false)
 	if err != nil {
 		return err
 	}
-	c, err := liveCollab(s)
-	if err != nil {
-		return err
+	if c.isClosed() {
+		return errCollabClosed
 	}
 	u := conn.User()
 	checkedAt := time.Now() // the member is checked again only against later reads
@@ -310,7 +261,7 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 		return err
 	}
 	if room == nil {
-		return models.CodedError(models.EConflict, "too_many_documents", "A connection may edit only a few measures at once.")
+		return models.CodedError(models.ETooMany, "too_many_documents", "A connection may edit only a few measures at once.")
 	}
 	switch {
 	case !acc.Editor:
@@ -322,14 +273,13 @@ func handleCollabJoin(s *Server, conn WSConn, raw json.RawMessage) error {
 }
 
 // handleCollabPush accepts updates at the current version, or says why not.
-func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
+func (c *collabService) handlePush(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, true)
 	if err != nil {
 		return err
 	}
-	c, err := liveCollab(s)
-	if err != nil {
-		return err
+	if c.isClosed() {
+		return errCollabClosed
 	}
 	room := c.room(in.Measure)
 	if room != nil && room.mayPush(conn.ID()) {
@@ -383,14 +333,13 @@ func handleCollabPush(s *Server, conn WSConn, raw json.RawMessage) error {
 }
 
 // handleCollabPull sends the updates from the asked version on.
-func handleCollabPull(s *Server, conn WSConn, raw json.RawMessage) error {
+func (c *collabService) handlePull(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, true)
 	if err != nil {
 		return err
 	}
-	c, err := liveCollab(s)
-	if err != nil {
-		return err
+	if c.isClosed() {
+		return errCollabClosed
 	}
 	// Checked at every pull, members included: access may have gone since
 	// they joined.
@@ -442,17 +391,16 @@ func (c *collabService) visibleAccess(conn WSConn, u *models.User, measure int64
 
 // errCollabUnavailable answers a pull the database could not serve; the
 // client's pull times out and it pulls again.
-var errCollabUnavailable = models.CodedError(models.EConflict, "unavailable", "The text cannot be read right now; trying again.")
+var errCollabUnavailable = models.CodedError(models.EUnavailable, "unavailable", "The text cannot be read right now; trying again.")
 
 // handleCollabLeave stops sending the measure's updates to the connection.
-func handleCollabLeave(s *Server, conn WSConn, raw json.RawMessage) error {
+func (c *collabService) handleLeave(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, false)
 	if err != nil {
 		return err
 	}
-	c, err := liveCollab(s)
-	if err != nil {
-		return err
+	if c.isClosed() {
+		return errCollabClosed
 	}
 	c.leave(conn.ID(), in.Measure)
 	return nil
@@ -461,7 +409,7 @@ func handleCollabLeave(s *Server, conn WSConn, raw json.RawMessage) error {
 // handleCollabCursor relays an editor's selection to the other editors of
 // the measure, on every instance; it is not stored. Only joined editors who
 // may push share a cursor.
-func handleCollabCursor(s *Server, conn WSConn, raw json.RawMessage) error {
+func (c *collabService) handleCursor(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, false)
 	if err != nil {
 		return err
@@ -475,9 +423,8 @@ func handleCollabCursor(s *Server, conn WSConn, raw json.RawMessage) error {
 	if head == nil {
 		head = in.Anchor
 	}
-	c, err := liveCollab(s)
-	if err != nil {
-		return err
+	if c.isClosed() {
+		return errCollabClosed
 	}
 	room := c.room(in.Measure)
 	if room == nil {

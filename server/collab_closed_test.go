@@ -41,18 +41,17 @@ func TestCollab_MessageAfterClose(t *testing.T) {
 	if err := s.Start(context.Background(), StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	before := collabOf(s)
+	before := s.hub.collab
 	s.Close()
 	conn := &fakeConn{ctx: context.Background(), user: &models.User{ID: 1, Role: models.RoleMember, Status: models.StatusActive}}
-	for typ, h := range map[string]wsHandler{"collab.join": handleCollabJoin, "collab.push": handleCollabPush,
-		"collab.pull": handleCollabPull, "collab.leave": handleCollabLeave, "collab.cursor": handleCollabCursor} {
+	for typ, h := range s.hub.messageHandlers() {
 		raw, _ := json.Marshal(map[string]any{"type": typ, "measure": 1, "version": 0, "clientID": "c", "anchor": 0, "updates": []any{}})
-		err := h(s, conn, raw)
+		err := h(conn, raw)
 		if e, ok := err.(*models.Error); !ok || e.Code != "unavailable" {
 			t.Errorf("%s after Close: %v, want unavailable", typ, err)
 		}
 	}
-	if after := collabOf(s); after != before || !after.isClosed() {
+	if after := s.hub.collab; after != before || !after.isClosed() {
 		t.Fatal("co-editing was started again after Close")
 	}
 	before.life.Lock()

@@ -2,4 +2,4 @@ package server
 
 // CollabListenerPID is the PostgreSQL backend pid of the co-editing
 // listener (0 when not connected), for tests that cut it.
-func (s *Server) CollabListenerPID() uint32 { return collabOf(s).listenerPID.Load() }
+func (s *Server) CollabListenerPID() uint32 { return s.hub.collab.listenerPID.Load() }

@@ -8,17 +8,12 @@ import (
 	"pacte/models"
 )
 
-func init() { startHooks = append(startHooks, seedDemo) }
-
 // seedDemo fills a platform for trying it out (--demo): accounts of every
 // role and a dozen measures in every state. It never runs by default. The
 // accounts share one random password, printed for the operator (never
 // logged) and renewed at each start with --demo, so a demo install has no
 // password anyone could know in advance.
-func seedDemo(ctx context.Context, s *Server, opts StartOptions) error {
-	if !opts.Demo {
-		return nil
-	}
+func (s *Server) seedDemo(ctx context.Context) error {
 	password := demoPassword()
 	hash, err := models.HashPassword(password)
 	if err != nil {

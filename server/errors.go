@@ -45,7 +45,7 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	case errors.As(err, &me):
 		if st, ok := kindStatus[me.Kind]; ok {
 			if me.Kind == models.EUnavailable {
-				s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+				s.log.Error("unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
 			}
 			return st, apiError{Code: me.Code, Message: me.Message, Fields: me.Fields}
 		}
@@ -72,7 +72,7 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return 503, apiError{Code: "timeout", Message: "The server took too long to answer; try again."}
 	case models.IsUnavailable(err):
-		s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+		s.log.Error("unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
 		u := models.Unavailable(err)
 		return 503, apiError{Code: u.Code, Message: u.Message}
 	}

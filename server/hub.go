@@ -84,7 +84,8 @@ type Hub struct {
 	nextConn   atomic.Uint64
 
 	presence *presence
-	collab   *collabService // co-editing (collab.go), closed with the hub
+	collab   *collabService       // co-editing (collab.go), closed with the hub
+	handlers map[string]wsHandler // client message types beyond subscriptions (ws_registry.go)
 	// listener state (PostgreSQL)
 	listenerPID        atomic.Int64
 	listenerMinBackoff atomic.Int64 // nanoseconds
@@ -110,8 +111,8 @@ type subscription struct {
 	visible    bool
 }
 
-// newHub starts the live side of a server.
-func newHub(s *Server) (*Hub, error) {
+// newHub builds the live side of a server; start runs it.
+func newHub(s *Server) *Hub {
 	h := &Hub{srv: s, store: s.store, log: s.log, metrics: s.metrics,
 		conns: map[*wsConn]struct{}{}, topics: map[string][]*subscription{},
 		wake: make(chan struct{}, 1), committed: make(chan []models.Event, 64), maxQueue: wsMaxQueue,
@@ -122,15 +123,22 @@ func newHub(s *Server) (*Hub, error) {
 	h.pollEvery.Store(int64(feedPoll))
 	h.listenerMinBackoff.Store(int64(100 * time.Millisecond))
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	last, err := s.store.MaxEventID(h.ctx)
-	if err != nil {
-		h.cancel()
-		return nil, err
-	}
-	h.lastID.Store(last)
 	h.presence = newPresence(h)
 	h.collab = newCollabService(s)
-	s.store.OnCommit(func(evs []models.Event) {
+	h.handlers = h.messageHandlers()
+	return h
+}
+
+// start runs the hub from the end of the event log: the feeder (which
+// publishes events after commit), the pinger, presence, the PostgreSQL
+// listener, and co-editing.
+func (h *Hub) start(ctx context.Context) error {
+	last, err := h.store.MaxEventID(ctx)
+	if err != nil {
+		return err
+	}
+	h.lastID.Store(last)
+	h.store.OnCommit(func(evs []models.Event) {
 		select {
 		case h.committed <- evs:
 		default:
@@ -141,11 +149,12 @@ func newHub(s *Server) (*Hub, error) {
 	go h.runFeeder()
 	go h.runPinger()
 	go h.presence.run()
-	if s.store.Dialect == models.Postgres {
+	if h.store.Dialect == models.Postgres {
 		h.wg.Add(1)
 		go h.runListener()
 	}
-	return h, nil
+	h.collab.start()
+	return nil
 }
 
 // notify wakes the feeder; it never blocks.
@@ -396,9 +405,8 @@ func (h *Hub) publishBatch(evs []models.Event) error {
 		h.shareAccess(he)
 		h.publish(he)
 		h.metrics.EventsPublished.Add(1)
-		for _, observe := range eventObservers { // collab.go: co-editing follows status, text and access changes
-			observe(h.srv, he.Event, he.access, he.accessAt)
-		}
+		// Co-editing follows status, text and access changes (collab.go).
+		h.collab.observe(he.Event, he.access, he.accessAt)
 		if he.Type == "user.updated" && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
 		}

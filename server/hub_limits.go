@@ -60,7 +60,7 @@ func (h *Hub) reserveSlot(userID int64) error {
 	l := &h.limits
 	switch {
 	case h.closed:
-		return models.CodedError(models.EConflict, "unavailable", "Live updates are not available.")
+		return models.CodedError(models.EUnavailable, "unavailable", "Live updates are not available.")
 	case l.openedBy[userID] >= l.perUser:
 		return models.CodedError(models.ETooMany, "too_many_connections",
 			"Too many live connections for this account; close some tabs and try again.")

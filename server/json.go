@@ -96,34 +96,12 @@ type list[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// requireUser gives the signed-in person or a 401.
-func requireUser(c echo.Context) (*models.User, error) {
-	u := ctxUser(c)
-	if u == nil {
-		return nil, models.CodedError(models.EUnauthorized, "unauthorized", "Please sign in.")
-	}
-	return u, nil
-}
-
-// userAndID gives the signed-in person (or a 401) and the object named by a
-// numeric path parameter (or a 404): the start of most handlers.
-func userAndID(c echo.Context, param string) (*models.User, int64, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, 0, err
-	}
-	id, err := pathID(c, param)
-	if err != nil {
-		return nil, 0, err
-	}
-	return u, id, nil
-}
-
 // userIDAction runs a store action on the signed-in person and the object
 // named by the :id path parameter, answering 204: the shape of every
 // "delete this" or "take that back" endpoint.
 func userIDAction(c echo.Context, param string, action func(ctx context.Context, u *models.User, id int64) error) error {
-	u, id, err := userAndID(c, param)
+	u := ctxUser(c)
+	id, err := pathID(c, param)
 	if err != nil {
 		return err
 	}

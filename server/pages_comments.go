@@ -2,13 +2,10 @@ package server
 
 import (
 	"bytes"
-	linkedlist "container/list"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"weak"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,26 +16,6 @@ import (
 // Comments on the measure page: the thread is loaded by a hook of the
 // measure page and drawn by templates/partials/comments.html; the forms
 // below work without JavaScript and come back to the comment they touched.
-
-func init() {
-	measurePageHooks = append(measurePageHooks, func(c echo.Context, p *Page, m models.MeasureAccess) error {
-		return p.srv.loadMeasureComments(c, p, m)
-	})
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		e.POST("/measures/:id/comments", s.pageCommentCreate)
-		e.POST("/comments/:id/edit", s.pageCommentEdit)
-		e.POST("/comments/:id/delete", s.pageCommentDelete)
-		e.POST("/comments/:id/report", s.pageCommentReport)
-		e.POST("/comments/:id/hide", s.pageCommentHide)
-		e.POST("/comments/:id/restore", s.pageCommentRestore)
-		e.POST("/comments/:id/dismiss", s.pageCommentDismiss)
-		// The confirm pages the comment's links lead to (the comment and the
-		// form, which posts to the same address).
-		for _, a := range []string{"edit", "delete", "report", "hide", "restore", "dismiss"} {
-			e.GET("/comments/:id/"+a, s.pageCommentConfirm(a))
-		}
-	})
-}
 
 // commentErrorKey names the message shown above a comment form for a
 // problem that is not one field's (the measure closed, the comment already
@@ -124,7 +101,8 @@ const replyToKey = "comments.reply_to"
 const commentFormKey = "comments.form"
 
 func (s *Server) pageCommentCreate(c echo.Context) error {
-	u, mid, err := userAndID(c, "id")
+	u := ctxUser(c)
+	mid, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -188,7 +166,8 @@ func (s *Server) commentCreateFailed(c echo.Context, mid, parent int64, body, qu
 // see it) and runs the action. A problem the person can fix shows the
 // action's page again with the error (and what was typed).
 func (s *Server) commentAction(c echo.Context, action, okFlash string, act func(u *models.User, id int64) error) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -274,7 +253,8 @@ func (s *Server) commentActionPage(c echo.Context, action string, v *models.Comm
 // 403, whoever cannot see the comment a 404.
 func (s *Server) pageCommentConfirm(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, id, err := userAndID(c, "id")
+		u := ctxUser(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -298,7 +278,6 @@ func (s *Server) pageCommentConfirm(action string) echo.HandlerFunc {
 // hidden bodies for moderators, their own reports) and the language. A
 // moderator's entry is therefore never served to anyone else.
 type commentsKey struct {
-	srv                     weak.Pointer[Server]
 	measure, version        int64
 	status                  string
 	collab                  int64
@@ -312,54 +291,16 @@ type commentsEntry struct {
 	general, anchored template.HTML
 }
 
-// commentsCache is a bounded LRU: at most commentsCacheEntries entries and
-// about commentsCacheBytes of HTML.
-type commentsCache struct {
-	mu    sync.Mutex
-	ll    *linkedlist.List
-	items map[commentsKey]*linkedlist.Element
-	bytes int
-}
-
 const (
 	commentsCacheEntries = 512
 	commentsCacheBytes   = 64 << 20
 )
 
-var renderedComments = &commentsCache{ll: linkedlist.New(), items: map[commentsKey]*linkedlist.Element{}}
+func newCommentsCache() *cache[commentsKey, *commentsEntry] {
+	return newCache[commentsKey, *commentsEntry](commentsCacheEntries, commentsCacheBytes, (*commentsEntry).size)
+}
 
 func (e *commentsEntry) size() int { return len(e.general) + len(e.anchored) + 256 }
-
-func (cc *commentsCache) get(k commentsKey) (*commentsEntry, bool) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	el, ok := cc.items[k]
-	if !ok {
-		return nil, false
-	}
-	cc.ll.MoveToFront(el)
-	return el.Value.(*commentsEntry), true
-}
-
-func (cc *commentsCache) put(e *commentsEntry) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if el, ok := cc.items[e.key]; ok {
-		cc.bytes -= el.Value.(*commentsEntry).size()
-		el.Value = e
-		cc.ll.MoveToFront(el)
-	} else {
-		cc.items[e.key] = cc.ll.PushFront(e)
-	}
-	cc.bytes += e.size()
-	for cc.ll.Len() > commentsCacheEntries || (cc.bytes > commentsCacheBytes && cc.ll.Len() > 1) {
-		last := cc.ll.Back()
-		old := last.Value.(*commentsEntry)
-		cc.ll.Remove(last)
-		delete(cc.items, old.key)
-		cc.bytes -= old.size()
-	}
-}
 
 // loadMeasureComments is the measure page's hook: it loads the thread as the
 // viewer may see it for the "measure-comments" partial, with its comments
@@ -395,9 +336,9 @@ func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAc
 		if u.OrganizationID != nil {
 			org = *u.OrganizationID
 		}
-		key = commentsKey{srv: weak.Make(s), measure: m.ID, version: version, status: m.Status, collab: d.CollabVersion,
+		key = commentsKey{measure: m.ID, version: version, status: m.Status, collab: d.CollabVersion,
 			viewer: u.ID, org: org, role: u.Role, userStatus: u.Status, local: p.Locale}
-		entry, _ = renderedComments.get(key)
+		entry, _ = s.comments.get(key)
 	}
 	if entry == nil {
 		t, err := s.store.CommentThread(ctx, p.User, m)
@@ -412,7 +353,7 @@ func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAc
 			return err
 		}
 		if cacheable {
-			renderedComments.put(entry)
+			s.comments.put(key, entry)
 		}
 	}
 	t := entry.thread
@@ -453,7 +394,8 @@ func (s *Server) renderCommentItems(p *Page, t *models.CommentThread, items []*m
 // come from one template, with this viewer's actions. Whoever cannot see
 // the comment gets a 404.
 func (s *Server) pageCommentItem(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

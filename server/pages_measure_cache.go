@@ -1,13 +1,11 @@
 package server
 
 import (
-	linkedlist "container/list"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"pacte/models"
 )
@@ -22,7 +20,6 @@ import (
 // viewer's right to see the measure is checked on every request against
 // the cached access.
 type measureViewKey struct {
-	srv       weak.Pointer[Server]
 	id, event int64
 	updated   time.Time
 	collab    int64
@@ -90,39 +87,8 @@ func (s *Server) fragments(v *measureView, p *Page, refs *measureRefs) (*measure
 
 const measureViewEntries = 256
 
-type measureViewCache struct {
-	mu    sync.Mutex
-	ll    *linkedlist.List
-	items map[measureViewKey]*linkedlist.Element
-}
-
-var measureViews = &measureViewCache{ll: linkedlist.New(), items: map[measureViewKey]*linkedlist.Element{}}
-
-func (mc *measureViewCache) get(k measureViewKey) *measureView {
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	el, ok := mc.items[k]
-	if !ok {
-		return nil
-	}
-	mc.ll.MoveToFront(el)
-	return el.Value.(*measureView)
-}
-
-func (mc *measureViewCache) put(v *measureView) {
-	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	if el, ok := mc.items[v.key]; ok {
-		el.Value = v
-		mc.ll.MoveToFront(el)
-		return
-	}
-	mc.items[v.key] = mc.ll.PushFront(v)
-	for mc.ll.Len() > measureViewEntries {
-		last := mc.ll.Back()
-		mc.ll.Remove(last)
-		delete(mc.items, last.Value.(*measureView).key)
-	}
+func newMeasureViewCache() *cache[measureViewKey, *measureView] {
+	return newCache[measureViewKey, *measureView](measureViewEntries, 0, nil)
 }
 
 // measureView gives the viewer-independent part of a measure's page, from
@@ -137,8 +103,8 @@ func (s *Server) measureView(ctx context.Context, viewer *models.User, id, event
 	if !found {
 		return nil, models.NotFound("Measure")
 	}
-	key := measureViewKey{srv: weak.Make(s), id: id, event: eventID, updated: updated, collab: collab}
-	if v := measureViews.get(key); v != nil {
+	key := measureViewKey{id: id, event: eventID, updated: updated, collab: collab}
+	if v, ok := s.measureViews.get(key); ok {
 		if !models.CanSeeMeasure(viewer, v.detail.Access()) {
 			return nil, models.NotFound("Measure")
 		}
@@ -167,7 +133,7 @@ func (s *Server) measureView(ctx context.Context, viewer *models.User, id, event
 	}
 	// Only an entry read entirely after its key is safe to share.
 	if d.UpdatedAt.Equal(updated) && d.CollabVersion == collab {
-		measureViews.put(v)
+		s.measureViews.put(key, v)
 	}
 	return v, nil
 }

@@ -33,10 +33,7 @@ func readMeasureForm(c echo.Context, p *Page) {
 }
 
 func (s *Server) pageMeasureNew(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	if !models.CanCreateMeasure(u) {
 		return models.CodedError(models.EForbidden, "forbidden", "Only members of a federation can propose measures.")
 	}
@@ -48,10 +45,7 @@ func (s *Server) pageMeasureNew(c echo.Context) error {
 }
 
 func (s *Server) pageMeasureCreate(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	if !models.CanCreateMeasure(u) {
 		return models.CodedError(models.EForbidden, "forbidden", "Only members of a federation can propose measures.")
 	}
@@ -76,10 +70,7 @@ func (s *Server) pageMeasureCreate(c echo.Context) error {
 // measureEditPage opens the edit form to the measure's editors while it is
 // editable.
 func (s *Server) measureEditPage(c echo.Context) (*Page, *models.MeasureDetail, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, nil, err
-	}
+	u := ctxUser(c)
 	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, nil, err

@@ -9,7 +9,8 @@ import (
 // The revision history of a measure and the comparison of two revisions.
 
 func (s *Server) pageHistory(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -32,7 +33,8 @@ func (s *Server) pageHistory(c echo.Context) error {
 }
 
 func (s *Server) pageDiff(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
 
 	"pacte/models"
@@ -48,25 +47,8 @@ type listEntry struct {
 	at   time.Time
 }
 
-type listCache struct {
-	lru *lru.Cache[listKey, listEntry]
-}
-
-func newListCache() *listCache {
-	c, _ := lru.New[listKey, listEntry](listEntries) // fails only for a size <= 0
-	return &listCache{lru: c}
-}
-
-func (lc *listCache) get(k listKey) (string, bool) {
-	e, ok := lc.lru.Get(k)
-	if !ok || time.Since(e.at) > listTTL {
-		return "", false
-	}
-	return e.html, true
-}
-
-func (lc *listCache) put(k listKey, html string) {
-	lc.lru.Add(k, listEntry{html: html, at: time.Now()})
+func newListCache() *cache[listKey, listEntry] {
+	return newCache[listKey, listEntry](listEntries, 0, nil)
 }
 
 // statusTab is one tab above the list, with its link made in Go.
@@ -115,10 +97,7 @@ type scopeTab struct {
 }
 
 func (s *Server) pageMeasures(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	ctx := c.Request().Context()
 	f, err := measureFilter(c)
 	if err != nil {
@@ -176,8 +155,12 @@ func (s *Server) listBody(c echo.Context, p *Page, u *models.User, f models.Meas
 		return "", err
 	}
 	key.user, key.org, key.role, key.locale = u.ID, u.OrgID(), u.Role, p.Locale
+	if p.lastEventErr != nil {
+		return "", p.lastEventErr
+	}
 	key.filter, key.refs, key.event, key.stamp = f, refs, p.LastEventID, stamp
-	if html, ok := s.lists.get(key); ok {
+	if e, ok := s.lists.get(key); ok && time.Since(e.at) <= listTTL {
+		html := e.html
 		return html, nil
 	}
 	page, err := s.store.ListMeasures(ctx, u, f)
@@ -216,7 +199,7 @@ func (s *Server) listBody(c echo.Context, p *Page, u *models.User, f models.Meas
 		return "", fmt.Errorf("render measures-body: %w", err)
 	}
 	html := buf.String()
-	s.lists.put(key, html)
+	s.lists.put(key, listEntry{html: html, at: time.Now()})
 	return html, nil
 }
 

@@ -11,36 +11,6 @@ import (
 	"pacte/models"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		e.GET("/measures", s.pageMeasures)
-		e.GET("/measures/new", s.pageMeasureNew)
-		e.POST("/measures/new", s.pageMeasureCreate)
-		e.GET("/measures/:id", s.pageMeasure)
-		e.GET("/measures/:id/edit", s.pageMeasureEdit)
-		e.POST("/measures/:id/edit", s.pageMeasureSave)
-		e.GET("/measures/:id/history", s.pageHistory)
-		e.GET("/measures/:id/diff", s.pageDiff)
-		e.POST("/measures/:id/submit", s.pageTransition(models.TransSubmit, "measure_submitted"))
-		e.POST("/measures/:id/withdraw", s.pageTransition(models.TransWithdraw, "measure_withdrawn"))
-		e.POST("/measures/:id/amend", s.pageTransition(models.TransAmend, "measure_amended"))
-		e.POST("/measures/:id/restore", s.pageTransition(models.TransRestore, "measure_restored"))
-		e.POST("/measures/:id/open", s.pageOpenMeasure)
-		e.POST("/measures/:id/reviews", s.pageReviewSubmit)
-		e.GET("/measures/:id/editors", s.pageEditors)
-		e.POST("/measures/:id/editors", s.pageAddEditor)
-		e.POST("/measures/:id/editors/:user_id/delete", s.pageRemoveEditor)
-		e.POST("/measures/:id/cosponsor", s.pageCosponsor(true))
-		e.POST("/measures/:id/cosponsor/delete", s.pageCosponsor(false))
-		e.GET("/review", s.pageReviewQueue)
-	})
-}
-
-// measurePageHooks let other features add to the measure page's data: the
-// comments feature puts p.Data["Comments"] there. A hook that fails fails
-// the page.
-var measurePageHooks []func(c echo.Context, p *Page, m models.MeasureAccess) error
-
 // measureRefs is the reference data measure pages name things with.
 type measureRefs struct {
 	Orgs        []models.Organization
@@ -198,13 +168,7 @@ func (s *Server) measureCards(p *Page, refs *measureRefs, ms []models.Measure) [
 }
 
 func (s *Server) pageReviewQueue(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	if !models.Can(u, models.ActReviewQueue, nil) {
-		return models.CodedError(models.EForbidden, "forbidden", "Only the ministry's reviewers have a review queue.")
-	}
+	u := ctxUser(c)
 	ctx := c.Request().Context()
 	page, err := s.store.ListMeasures(ctx, u, models.MeasureFilter{Status: models.StatusInReview, OldestFirst: true,
 		Cursor: c.QueryParam("cursor"), Limit: 50})
@@ -225,14 +189,14 @@ func (s *Server) pageReviewQueue(c echo.Context) error {
 
 // measurePage gathers everything the measure page shows to this viewer.
 func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, err
-	}
+	u := ctxUser(c)
 	ctx := c.Request().Context()
 	// The page (and with it the newest event id) first: the cached part of
 	// the page is keyed by it.
 	p := s.newPage(c, "measure", "")
+	if p.lastEventErr != nil {
+		return nil, p.lastEventErr
+	}
 	v, err := s.measureView(ctx, u, id, p.LastEventID)
 	if err != nil {
 		return nil, err
@@ -262,10 +226,8 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 		return nil, err
 	}
 	data["Fragments"] = frags
-	for _, hook := range measurePageHooks {
-		if err := hook(c, p, access); err != nil {
-			return nil, err
-		}
+	if err := s.loadMeasureComments(c, p, access); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -304,7 +266,8 @@ func formRevision(c echo.Context) int {
 
 func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, id, err := userAndID(c, "id")
+		u := ctxUser(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -334,7 +297,8 @@ func (s *Server) pageTransition(t models.Transition, flash string) echo.HandlerF
 }
 
 func (s *Server) pageOpenMeasure(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -347,7 +311,8 @@ func (s *Server) pageOpenMeasure(c echo.Context) error {
 }
 
 func (s *Server) pageReviewSubmit(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -362,10 +327,7 @@ func (s *Server) pageReviewSubmit(c echo.Context) error {
 // editorsPage is the picker of new editors, on a page of its own so the
 // measure page does not carry the list of every member.
 func (s *Server) editorsPage(c echo.Context) (*Page, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, err
-	}
+	u := ctxUser(c)
 	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
@@ -415,7 +377,8 @@ func (s *Server) pageAddEditor(c echo.Context) error {
 }
 
 func (s *Server) pageRemoveEditor(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -444,7 +407,8 @@ func (s *Server) pageRemoveEditor(c echo.Context) error {
 
 func (s *Server) pageCosponsor(add bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, id, err := userAndID(c, "id")
+		u := ctxUser(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}

@@ -8,23 +8,11 @@ import (
 	"pacte/models"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		e.GET("/moderation", s.pageModeration)
-	})
-}
-
 // pageModeration is the moderators' queue: comments with open reports and
 // hidden comments, with the reasons, and the buttons to act on them. Its
 // forms come back here (next=/moderation?…).
 func (s *Server) pageModeration(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	if !models.Can(u, models.ActModerate, nil) {
-		return models.Errorf(models.EForbidden, "Only moderators handle reports.")
-	}
+	u := ctxUser(c)
 	show := c.QueryParam("show")
 	if show != "reported" && show != "hidden" {
 		show = ""

@@ -26,10 +26,7 @@ type notificationsPage struct {
 // pageNotifications lists the person's notifications, newest first; unread
 // ones stand out. ?unread=1 keeps only those.
 func (s *Server) pageNotifications(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	unreadOnly := c.QueryParam("unread") == "1"
 	page, unread, err := s.store.Notifications(c.Request().Context(), u,
 		models.NotificationFilter{UnreadOnly: unreadOnly, Cursor: c.QueryParam("cursor")})
@@ -55,7 +52,8 @@ func (s *Server) pageNotifications(c echo.Context) error {
 // pageNotificationOpen marks a notification read and goes to what it is
 // about. It is a form post, so that no GET changes state.
 func (s *Server) pageNotificationOpen(c echo.Context) error {
-	u, id, err := userAndID(c, "id")
+	u := ctxUser(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -68,10 +66,7 @@ func (s *Server) pageNotificationOpen(c echo.Context) error {
 
 // pageNotificationsRead marks every notification read.
 func (s *Server) pageNotificationsRead(c echo.Context) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+	u := ctxUser(c)
 	if _, err := s.store.MarkNotificationsRead(c.Request().Context(), u, nil, true); err != nil {
 		return err
 	}

@@ -121,6 +121,10 @@ type Page struct {
 	// so nothing between rendering and connecting (or a later reconnect) is
 	// missed.
 	LastEventID int64
+	// lastEventErr is why LastEventID could not be read: the page is not
+	// rendered without it (it would replay the whole log), render answers
+	// the error instead.
+	lastEventErr error
 
 	// StyleNonce, on pages that mount the co-editor, lets CodeMirror's
 	// <style> element through the CSP: render adds it to style-src and the
@@ -305,7 +309,7 @@ func (s *Server) newPage(c echo.Context, name, titleKey string) *Page {
 	}
 	if p.User != nil {
 		p.Topics = models.UserTopic(p.User.ID)
-		p.LastEventID, _ = s.store.MaxEventID(c.Request().Context())
+		p.LastEventID, p.lastEventErr = s.store.MaxEventID(c.Request().Context())
 		var err error
 		if p.UnreadNotifications, err = s.store.UnreadNotificationCount(c.Request().Context(), p.User); err != nil {
 			// The page is still worth showing; the counter catches up live.
@@ -334,6 +338,9 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // render executes a page template into a buffer first, so that a template
 // error becomes a clean 500 rather than half a page.
 func (s *Server) render(c echo.Context, p *Page) error {
+	if p.lastEventErr != nil {
+		return p.lastEventErr
+	}
 	t, ok := s.views.pages[p.Name]
 	if !ok {
 		return fmt.Errorf("no template for page %q", p.Name)

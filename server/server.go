@@ -64,26 +64,14 @@ type Server struct {
 	i18n    *i18n.Catalog
 	views   *views
 	metrics *metrics
-	live    Live
-	hub     *Hub                       // the websocket side (hub.go)
-	lists   *listCache                 // rendered measures lists (pages_measure_list.go)
-	refs    atomic.Pointer[cachedRefs] // organisations and taxonomy (pages_measures.go)
+	hub     *Hub // the websocket side (hub.go)
+	// Caches of rendered HTML, each bounded (cache.go).
+	lists        *cache[listKey, listEntry]           // measures lists (pages_measure_list.go)
+	measureViews *cache[measureViewKey, *measureView] // measure pages' shared part (pages_measure_cache.go)
+	comments     *cache[commentsKey, *commentsEntry]  // measure pages' comments (pages_comments.go)
+	bodies       *cache[uint64, renderEntry]          // Markdown bodies (api_measures.go)
+	refs         atomic.Pointer[cachedRefs]           // organisations and taxonomy (pages_measures.go)
 }
-
-// Live is the real-time side the handlers tell about account changes; the
-// websocket hub implements it. A no-op stands in until one is attached.
-type Live interface {
-	// UserChanged closes the person's websockets when they are suspended or
-	// their role changes, so every subscription is checked again.
-	UserChanged(userID int64)
-	// Close stops the live side.
-	Close()
-}
-
-type noLive struct{}
-
-func (noLive) UserChanged(int64) {}
-func (noLive) Close()            {}
 
 // New builds the server: middleware, templates and routes.
 func New(cfg Config, store *models.Store) (*Server, error) {
@@ -114,16 +102,18 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		echo:    echo.New(),
-		store:   store,
-		cfg:     cfg,
-		log:     cfg.Logger,
-		secure:  u.Scheme == "https",
-		origin:  u.Scheme + "://" + u.Host,
-		i18n:    cat,
-		metrics: newMetrics(),
-		live:    noLive{},
-		lists:   newListCache(),
+		echo:         echo.New(),
+		store:        store,
+		cfg:          cfg,
+		log:          cfg.Logger,
+		secure:       u.Scheme == "https",
+		origin:       u.Scheme + "://" + u.Host,
+		i18n:         cat,
+		metrics:      newMetrics(),
+		lists:        newListCache(),
+		measureViews: newMeasureViewCache(),
+		comments:     newCommentsCache(),
+		bodies:       newBodyCache(),
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s.cfg.BaseURL = cfg.BaseURL
@@ -144,16 +134,10 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		Skipper: func(c echo.Context) bool { return c.Path() == "/ws" },
 	}))
 	e.Use(s.authenticate, s.csrf, s.requireTOTP)
+	s.hub = newHub(s)
 	s.routes()
-	if s.hub, err = newHub(s); err != nil {
-		return nil, err
-	}
-	s.SetLive(s.hub)
 	return s, nil
 }
-
-// SetLive attaches the websocket hub.
-func (s *Server) SetLive(l Live) { s.live = l }
 
 // Echo exposes the router, for routes added by other parts and for tests.
 func (s *Server) Echo() *echo.Echo { return s.echo }
@@ -181,13 +165,10 @@ type headWriter struct{ http.ResponseWriter }
 func (h headWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
-// Close stops the live side, then the features' background work.
-func (s *Server) Close() {
-	s.live.Close()
-	for _, hook := range closeHooks {
-		hook(s)
-	}
-}
+// Close stops the live side: websockets first (http.Server.Shutdown does
+// not wait for hijacked connections), then the hub's and co-editing's
+// background work.
+func (s *Server) Close() { s.hub.Close() }
 
 // URL builds an absolute link from a path, for links handed to people.
 func (s *Server) URL(path string) string { return s.cfg.BaseURL + path }

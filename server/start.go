@@ -12,8 +12,9 @@ type StartOptions struct {
 	Demo          bool
 }
 
-// Start prepares what the platform needs before it serves: the first
-// administrator, or a one-time set-up link printed to the console.
+// Start prepares what the platform needs before it serves (the first
+// administrator, or a one-time set-up link printed to the console; demo
+// data when asked) and starts the live side. Close stops it.
 func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 	if opts.AdminEmail != "" || opts.AdminPassword != "" {
 		u, created, err := s.store.EnsureAdmin(ctx, opts.AdminEmail, opts.AdminPassword)
@@ -24,10 +25,9 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 			s.log.Info("administrator created", "email", u.Email)
 		}
 	}
-	// Features start first: demo data brings its own administrator, and
-	// then no set-up link is needed.
-	for _, hook := range startHooks {
-		if err := hook(ctx, s, opts); err != nil {
+	// Demo data brings its own administrator; then no set-up link is needed.
+	if opts.Demo {
+		if err := s.seedDemo(ctx); err != nil {
 			return err
 		}
 	}
@@ -43,12 +43,6 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		// Printed, not logged: the link is a secret for whoever runs the binary.
 		fmt.Fprintf(s.cfg.Console, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
 	}
-	return nil
+	// Last, the live side: it publishes from the end of the event log.
+	return s.hub.start(ctx)
 }
-
-// startHooks let features (demo data, live updates) join the start-up.
-var startHooks []func(ctx context.Context, s *Server, opts StartOptions) error
-
-// closeHooks stop features' background work (timers, listeners) when the
-// server closes, after the websocket connections are gone.
-var closeHooks []func(s *Server)

@@ -16,16 +16,6 @@ import (
 // step of the sign-in form, and the setting that makes it compulsory for
 // some roles. The API side of the sign-in is in apiLogin (the totp field).
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, api *echo.Group) {
-		e.POST("/login/totp", s.pageLoginTOTPSubmit)
-		e.POST("/profile/totp/setup", s.pageTOTPSetup)
-		e.POST("/profile/totp/enable", s.pageTOTPEnable)
-		e.POST("/profile/totp/cancel", s.pageTOTPCancel)
-		e.POST("/profile/totp/disable", s.pageTOTPDisable)
-	})
-}
-
 // checkTOTPRoles accepts only the roles that can turn on a second factor:
 // requiring it of members would lock them out.
 func checkTOTPRoles(roles []string) error {
@@ -185,10 +175,7 @@ func (s *Server) addTOTPPanel(c echo.Context, p *Page) error {
 
 // totpUser is the signed-in person, if they may manage a second factor.
 func totpUser(c echo.Context) (*models.User, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, err
-	}
+	u := ctxUser(c)
 	if !models.Can(u, models.ActManageTOTP, u) {
 		return nil, models.Errorf(models.EForbidden, "Two-step sign-in is for reviewers, moderators and administrators.")
 	}

@@ -20,12 +20,6 @@ import (
 	"pacte/models"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, e *echo.Echo, _ *echo.Group) {
-		e.GET("/ws", s.handleWS)
-	})
-}
-
 // wsBufferPool lends write buffers to connections only while they write a
 // message that is not prepared (errors, presence snapshots, collab
 // answers), so an idle connection holds none.
@@ -57,9 +51,6 @@ func (s *Server) handleWS(c echo.Context) error {
 			s.denied(c, "websocket origin "+fmt.Sprintf("%q", origin))
 			return models.CodedError(models.EForbidden, "bad_origin", "This connection did not come from a Pacte page.")
 		}
-	}
-	if s.hub == nil {
-		return models.CodedError(models.EConflict, "unavailable", "Live updates are not available.")
 	}
 	// A slot is taken before upgrading, so a refusal is a plain 429: at
 	// most WSPerUser sockets per account, and a total that leaves
@@ -272,19 +263,8 @@ func (c *wsConn) serve() {
 	}
 	<-c.writerDone
 	c.ws.Close()
-	for _, hook := range wsCloseHooks {
-		c.runCloseHook(hook)
-	}
+	c.hub.collab.forget(c)
 	c.hub.connWG.Done()
-}
-
-func (c *wsConn) runCloseHook(hook func(*Server, WSConn)) {
-	defer func() {
-		if r := recover(); r != nil {
-			c.hub.log.Error("live: close hook panicked", "panic", fmt.Sprint(r))
-		}
-	}()
-	hook(c.hub.srv, c)
 }
 
 // writeLoop is the only goroutine that writes to the socket. It waits on
@@ -423,7 +403,7 @@ func (c *wsConn) handle(data []byte) {
 	case "presence":
 		c.setPresence(m.Topic, m.State)
 	default:
-		h := wsHandlers[m.Type]
+		h := c.hub.handlers[m.Type]
 		if h == nil {
 			c.bad("unknown_type", "Unknown message type "+fmt.Sprintf("%q", truncate(m.Type, 40))+".", "")
 			return
@@ -441,46 +421,23 @@ func (c *wsConn) dispatch(h wsHandler, data []byte) {
 			c.Send(wsErrorMessage{Type: "error", Code: "internal", Message: "Something went wrong on our side."})
 		}
 	}()
-	err := h(c.hub.srv, c, json.RawMessage(data))
+	err := h(c, json.RawMessage(data))
 	if err == nil {
 		return
 	}
 	var ae *models.Error
 	if errors.As(err, &ae) {
 		if ae.Kind == models.EMalformed {
-			c.bad(errCode(ae), ae.Message, "")
+			c.bad(ae.Code, ae.Message, "")
 			return
 		}
-		c.Send(wsErrorMessage{Type: "error", Code: errCode(ae), Message: ae.Message})
+		c.Send(wsErrorMessage{Type: "error", Code: ae.Code, Message: ae.Message})
 		return
 	}
 	if c.ctx.Err() == nil {
 		c.hub.log.Error("live: message handler failed", "err", err.Error())
 		c.Send(wsErrorMessage{Type: "error", Code: "internal", Message: "Something went wrong on our side."})
 	}
-}
-
-func errCode(e *models.Error) string {
-	if e.Code != "" {
-		return e.Code
-	}
-	switch e.Kind {
-	case models.EMalformed:
-		return "malformed"
-	case models.EForbidden:
-		return "forbidden"
-	case models.ENotFound:
-		return "not_found"
-	case models.EConflict:
-		return "conflict"
-	case models.EInvalid:
-		return "invalid"
-	case models.ETooLarge:
-		return "too_large"
-	case models.ETooMany:
-		return "too_many"
-	}
-	return "error"
 }
 
 // bad answers a malformed message and counts it: a client that keeps
@@ -579,9 +536,9 @@ func (c *wsConn) subscribe(topic string, after *int64) {
 			// reconnects and subscribes again with after=.
 			c.retryLater(err)
 		case errors.As(err, &ae) && ae.Kind == models.EMalformed:
-			c.bad(errCode(ae), ae.Message, topic)
+			c.bad(ae.Code, ae.Message, topic)
 		case errors.As(err, &ae):
-			c.refused(errCode(ae), ae.Message, topic)
+			c.refused(ae.Code, ae.Message, topic)
 		}
 		return
 	}

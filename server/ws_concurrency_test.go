@@ -17,6 +17,7 @@ func TestWS_ManyClientsConcurrentWrites(t *testing.T) {
 	t.Parallel()
 	// One account's 100 sockets: above the default per-account cap.
 	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) { c.WSPerUser = 100 }))
+	app.Server.AddEchoHandler() // a message type only tests speak (ws_export_test.go)
 	u := app.User(models.RoleMember, "apebi")
 	m := newMeasure(t, app, u, "apebi", models.VisibilityPlatform, models.StatusDraft)
 	topic := models.MeasureTopic(m)

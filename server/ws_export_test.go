@@ -44,11 +44,12 @@ func (h *Hub) Connections() int {
 // Dropped counts the connections dropped for being too slow.
 func (s *Server) Dropped() uint64 { return s.metrics.WSDropped.Load() }
 
-// A message type only the tests speak: the handler answers from several
+// AddEchoHandler adds a message type only the tests speak, before any
+// connection opens: the handler answers from several
 // goroutines at once, as a feature's background work may, so that tests
 // can prove every write still goes through the connection's one writer.
-func init() {
-	wsHandlers["test.echo"] = func(s *Server, conn WSConn, raw json.RawMessage) error {
+func (s *Server) AddEchoHandler() {
+	s.hub.handlers["test.echo"] = func(conn WSConn, raw json.RawMessage) error {
 		var wg sync.WaitGroup
 		for i := 0; i < 3; i++ {
 			wg.Add(1)

@@ -25,12 +25,17 @@ type WSConn interface {
 
 // wsHandler answers one client message type. A returned *models.Error is
 // sent back to the client as {"type":"error"}; the connection stays open.
-type wsHandler func(s *Server, conn WSConn, raw json.RawMessage) error
+type wsHandler func(conn WSConn, raw json.RawMessage) error
 
-// wsHandlers routes client message types owned by features (collab.*) to
-// their handlers; the hub handles subscribe, unsubscribe and presence itself
-// and looks up every other type here. Register from an init function.
-var wsHandlers = map[string]wsHandler{}
-
-// wsCloseHooks run once when a connection closes, so features can forget it.
-var wsCloseHooks []func(s *Server, conn WSConn)
+// messageHandlers routes the client message types owned by features to
+// their handlers; the hub handles subscribe, unsubscribe and presence
+// itself. The list is the whole websocket surface beyond those three.
+func (h *Hub) messageHandlers() map[string]wsHandler {
+	return map[string]wsHandler{
+		"collab.join":   h.collab.handleJoin,
+		"collab.push":   h.collab.handlePush,
+		"collab.pull":   h.collab.handlePull,
+		"collab.leave":  h.collab.handleLeave,
+		"collab.cursor": h.collab.handleCursor,
+	}
+}

@@ -1,1 +1,1 @@
-import"./chunks/chunk-WF4ICL4J.js";
+import"./chunks/chunk-5EOBDGI5.js";

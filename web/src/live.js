@@ -17,6 +17,8 @@
 // both app.js and editor.js import (see build.mjs), so there is never a
 // second connection.
 
+import { RELOAD_CODES } from "./error-codes.js";
+
 const MIN_DELAY = 1000;
 const MAX_DELAY = 30000;
 // A connection that lived shorter than this did not prove the server is
@@ -24,9 +26,6 @@ const MAX_DELAY = 30000;
 const STABLE_AFTER = 5000;
 // Messages kept for sending while offline.
 const MAX_QUEUE = 200;
-// Error codes meaning "the event log no longer reaches back to your last
-// id": the page's state can't be patched up, so it is reloaded.
-const RELOAD_CODES = /too_far_behind|behind|resync|reload|log_truncated|history_gone/;
 
 let ws = null;
 let state = "connecting";
@@ -262,7 +261,7 @@ function dispatch(msg) {
     if (Number.isFinite(id) && seen != null && id <= seen) return;
     if (Number.isFinite(id) && msg.topic) lastIDs.set(msg.topic, id);
   }
-  if (msg.type === "error" && RELOAD_CODES.test(String(msg.code || ""))) {
+  if (msg.type === "error" && RELOAD_CODES.has(String(msg.code || ""))) {
     reloadOnce();
     return;
   }
