@@ -56,24 +56,6 @@ func (m MeasureAccess) InFederations(u *User) bool {
 	return false
 }
 
-// CanSeeMeasure decides visibility (DESIGN.md): a draft open only to its
-// federations is seen by its editors, the members of its lead and
-// co-sponsoring federations, moderators and admins; once opened to the
-// platform or submitted, by every active account. To anyone else it does not
-// exist.
-func CanSeeMeasure(u *User, m MeasureAccess) bool {
-	if !u.Active() {
-		return false
-	}
-	if u.Role == RoleAdmin || u.Role == RoleModerator || m.IsEditor(u) {
-		return true
-	}
-	if m.Visibility == VisibilityPlatform {
-		return true
-	}
-	return m.InFederations(u)
-}
-
 // MeasureTopic is the live-update topic of one measure.
 func MeasureTopic(id int64) string { return "measure:" + strconv.FormatInt(id, 10) }
 

@@ -252,7 +252,10 @@ func (s *Store) auditEntries(ctx context.Context, viewer *User, events []Event, 
 }
 
 // AuditPeople lists the accounts an audit search can be narrowed to, by name.
-func (s *Store) AuditPeople(ctx context.Context) ([]UserRef, error) {
+func (s *Store) AuditPeople(ctx context.Context, viewer *User) ([]UserRef, error) {
+	if err := Check(viewer, ActViewAudit, nil); err != nil {
+		return nil, err
+	}
 	var out []UserRef
 	err := s.Read(ctx).Table("users").Select("id, name, organization_id").Where("status <> ?", StatusInvited).Order("name, id").Scan(&out).Error
 	return out, dbError(err)

@@ -48,19 +48,6 @@ const (
 	ServerClientID = "server"
 )
 
-// ActCollabEdit is pushing changes to a measure's shared text. obj:
-// MeasureAccess. Whether the measure's status allows editing is a state
-// check made by the store (not_editable), not a permission.
-const ActCollabEdit Action = "measure.collab_edit"
-
-// collabRules: only a measure's editors co-edit its text.
-func collabRules(t ruleTable) {
-	t.allow(ActCollabEdit, func(u *User, obj any) bool {
-		m, ok := obj.(MeasureAccess)
-		return ok && m.IsEditor(u)
-	})
-}
-
 // CollabCommit is what an accepted push, or a read of the log, gives back.
 type CollabCommit struct {
 	MeasureID int64

@@ -354,8 +354,12 @@ func (s *Store) InvitationLinkState(ctx context.Context, raw string) (*Invitatio
 	return &inv, u, InvitationUsable, nil
 }
 
-// LatestInvitation is the newest invitation link issued to a person, or nil.
-func (s *Store) LatestInvitation(ctx context.Context, userID int64) (*Invitation, error) {
+// LatestInvitation is the newest invitation link issued to a person, or
+// nil, for those who manage accounts.
+func (s *Store) LatestInvitation(ctx context.Context, actor *User, userID int64) (*Invitation, error) {
+	if err := Check(actor, ActListUsers, nil); err != nil {
+		return nil, err
+	}
 	var inv Invitation
 	err := s.Read(ctx).Where("user_id = ? AND purpose = 'invite'", userID).Order("id DESC").Limit(1).Take(&inv).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

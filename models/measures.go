@@ -605,6 +605,19 @@ func (d *MeasureDetail) RemovableEditor(u *User, target int64) bool {
 	return CheckRemoveEditor(u, d.Access(), refs, target) == nil
 }
 
+// MeasureToEdit is MeasureDetail for the edit form: only for those who may
+// edit the measure now.
+func (s *Store) MeasureToEdit(ctx context.Context, actor *User, id int64) (*MeasureDetail, error) {
+	d, err := s.MeasureDetail(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMeasure(actor, ActEditMeasure, d.Access()); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
 // MeasureDetail loads a measure the viewer may see with its editors,
 // co-sponsors, reviews and, during an amendment, the published text.
 func (s *Store) MeasureDetail(ctx context.Context, viewer *User, id int64) (*MeasureDetail, error) {
@@ -647,8 +660,11 @@ func (s *Store) MeasureDetail(ctx context.Context, viewer *User, id int64) (*Mea
 }
 
 // EditorCandidates lists the active members who could be added as editors
-// (from any federation), for the measure page's picker.
-func (s *Store) EditorCandidates(ctx context.Context, m *Measure) ([]User, error) {
+// (from any federation), for the picker of those who manage the editors.
+func (s *Store) EditorCandidates(ctx context.Context, actor *User, m *Measure) ([]User, error) {
+	if err := CheckMeasure(actor, ActManageEditors, m.Access()); err != nil {
+		return nil, err
+	}
 	var us []User
 	q := s.Read(ctx).Where("role = ? AND status = ?", RoleMember, StatusActive)
 	if len(m.EditorIDs) > 0 {

@@ -60,7 +60,7 @@ func (tx *Tx) notifyFor(ev *Event) error {
 		}
 	}
 	if needModerators {
-		if err := tx.Model(&User{}).Where("role IN ? AND status = ?", []string{RoleModerator, RoleAdmin}, StatusActive).
+		if err := tx.Model(&User{}).Where("role IN ? AND status = ?", StaffRoles, StatusActive).
 			Order("id").Pluck("id", &f.Moderators).Error; err != nil {
 			return err
 		}

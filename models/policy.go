@@ -2,6 +2,7 @@ package models
 
 import (
 	"log/slog"
+	"slices"
 	"sync"
 )
 
@@ -85,8 +86,11 @@ func (t ruleTable) can(actor *User, a Action, obj any) (ok bool) {
 	return r(actor, obj)
 }
 
-// isStaff: moderators and admins manage accounts.
-func isStaff(u *User) bool { return u.Role == RoleModerator || u.Role == RoleAdmin }
+// StaffRoles manage accounts and moderate; they see every measure and are
+// told of reports.
+var StaffRoles = []string{RoleModerator, RoleAdmin}
+
+func isStaff(u *User) bool { return slices.Contains(StaffRoles, u.Role) }
 
 // accountRules are the account and audit actions.
 func accountRules(t ruleTable) {
@@ -137,10 +141,11 @@ func accountRules(t ruleTable) {
 // refusals say, for the actions that guard a whole area, why a person is
 // refused; other refusals are said by the store where it knows the object.
 var refusals = map[Action]string{
-	ActListUsers:   "Only moderators and admins manage accounts.",
-	ActViewAudit:   "Only reviewers, moderators and admins read the audit trail.",
-	ActModerate:    "Only moderators handle reports.",
-	ActReviewQueue: "Only the ministry's reviewers have a review queue.",
+	ActListUsers:     "Only moderators and admins manage accounts.",
+	ActCreateMeasure: "Only members of a federation can propose measures.",
+	ActViewAudit:     "Only reviewers, moderators and admins read the audit trail.",
+	ActModerate:      "Only moderators handle reports.",
+	ActReviewQueue:   "Only the ministry's reviewers have a review queue.",
 }
 
 // Check is Can as an error: nil when allowed, else a 403 saying why.

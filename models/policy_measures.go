@@ -22,6 +22,37 @@ const (
 var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActRestoreMeasure,
 	ActAmendMeasure, ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
 
+// CanSeeMeasure decides visibility (DESIGN.md): a draft open only to its
+// federations is seen by its editors, the members of its lead and
+// co-sponsoring federations, moderators and admins; once opened to the
+// platform or submitted, by every active account. To anyone else it does not
+// exist.
+func CanSeeMeasure(u *User, m MeasureAccess) bool {
+	if !u.Active() {
+		return false
+	}
+	if isStaff(u) || m.IsEditor(u) {
+		return true
+	}
+	if m.Visibility == VisibilityPlatform {
+		return true
+	}
+	return m.InFederations(u)
+}
+
+// ActCollabEdit is pushing changes to a measure's shared text. obj:
+// MeasureAccess. Whether the measure's status allows editing is a state
+// check made by the store (not_editable), not a permission.
+const ActCollabEdit Action = "measure.collab_edit"
+
+// collabRules: only a measure's editors co-edit its text.
+func collabRules(t ruleTable) {
+	t.allow(ActCollabEdit, func(u *User, obj any) bool {
+		m, ok := obj.(MeasureAccess)
+		return ok && m.IsEditor(u)
+	})
+}
+
 // CanCreateMeasure: measures are proposed by federations, so only members
 // (who always belong to one) create them; the ministry reviews them.
 func CanCreateMeasure(u *User) bool {
@@ -125,7 +156,7 @@ func CheckRemoveEditor(u *User, m MeasureAccess, editors []EditorRef, target int
 	if !CanSeeMeasure(u, m) {
 		return NotFound("Measure")
 	}
-	staff := u.Role == RoleModerator || u.Role == RoleAdmin
+	staff := isStaff(u)
 	leaving := target == u.ID && m.IsEditor(u) // anyone may step down
 	if !staff && !leaving && !(m.IsEditor(u) && u.OrgID() == m.LeadOrgID) {
 		return forbidden("Only editors from the lead federation, moderators and admins can remove editors.")

@@ -1,13 +1,13 @@
 package models
 
+import "slices"
+
 // ActManageTOTP is turning the second factor on or off on one's own account.
 // obj: the account (*User), or nil.
 const ActManageTOTP Action = "totp.manage"
 
 // needsSecondFactor: the roles that can turn on TOTP (SECURITY.md 6.3.3).
-func needsSecondFactor(u *User) bool {
-	return u.Role == RoleReviewer || u.Role == RoleModerator || u.Role == RoleAdmin
-}
+func needsSecondFactor(u *User) bool { return slices.Contains(TOTPRoles, u.Role) }
 
 // totpRules is the second-factor action.
 func totpRules(t ruleTable) {

@@ -413,8 +413,12 @@ func (s *Store) PersonalData(ctx context.Context, u *User) (map[string]any, erro
 }
 
 // EventsAbout lists the latest events whose subject is a person, newest
-// first: the account's history on the moderation page.
-func (s *Store) EventsAbout(ctx context.Context, userID int64, limit int) ([]Event, error) {
+// first: the account's history, on its page and on its owner's profile.
+func (s *Store) EventsAbout(ctx context.Context, actor, subject *User, limit int) ([]Event, error) {
+	if !Can(actor, ActViewUser, subject) {
+		return nil, NotFound("User")
+	}
+	userID := subject.ID
 	var out []Event
 	// Notifications are news for the person, not something done to the account.
 	err := s.Read(ctx).Where("subject_user_id = ? AND type <> ?", userID, EventNotificationCreated).Order("id DESC").Limit(limit).Find(&out).Error

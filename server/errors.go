@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,6 +37,9 @@ var kindStatus = map[string]int{
 // again: a dropped database connection is usually back within seconds.
 const retryAfterSeconds = "5"
 
+// errorPageTimeout bounds what rendering an error page may read.
+const errorPageTimeout = 5 * time.Second
+
 // toAPIError maps any error to a status and a body safe to show. Internal
 // errors are logged here and nowhere else, and never shown.
 func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
@@ -45,7 +49,7 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	case errors.As(err, &me):
 		if st, ok := kindStatus[me.Kind]; ok {
 			if me.Kind == models.EUnavailable {
-				s.log.Error("unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+				s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
 			}
 			return st, apiError{Code: me.Code, Message: me.Message, Fields: me.Fields}
 		}
@@ -72,7 +76,7 @@ func (s *Server) toAPIError(c echo.Context, err error) (int, apiError) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return 503, apiError{Code: "timeout", Message: "The server took too long to answer; try again."}
 	case models.IsUnavailable(err):
-		s.log.Error("unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
+		s.log.Error("database unavailable", "route", c.Path(), "method", c.Request().Method, "err", err.Error())
 		u := models.Unavailable(err)
 		return 503, apiError{Code: u.Code, Message: u.Message}
 	}
@@ -100,6 +104,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	status, body := s.toAPIError(c, err)
 	s.setRetryAfter(c, status, err)
+	// Echo calls this after the route's middleware returned, so the request
+	// timeout's context is already cancelled: the error page gets its own
+	// few seconds to read what the header shows.
+	if r := c.Request(); r.Context().Err() != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), errorPageTimeout)
+		defer cancel()
+		c.SetRequest(r.WithContext(ctx))
+	}
 	if status == http.StatusForbidden || status == http.StatusNotFound {
 		if u := ctxUser(c); u != nil && status == http.StatusForbidden {
 			s.denied(c, body.Code)

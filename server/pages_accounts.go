@@ -38,13 +38,15 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 	}
 	var org *models.Organization
 	if u.OrganizationID != nil {
-		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
+		if org, err = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID); err != nil {
+			return nil, err
+		}
 	}
 	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = u.Name, u.Locale, u.Location().String()
 	p.Data = map[string]any{"Tokens": tokens, "Org": org, "TimeZones": s.timeZoneOptions(p)}
 	// The account's own changes (language, zone, password, two-step
 	// sign-in, role…), as sentences.
-	if evs, err := s.store.EventsAbout(c.Request().Context(), u.ID, 30); err == nil {
+	if evs, err := s.store.EventsAbout(c.Request().Context(), u, u, 30); err == nil {
 		own := evs[:0]
 		for _, e := range evs {
 			if strings.HasPrefix(e.Type, "user.") && len(own) < 10 {
@@ -243,16 +245,24 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 	p.Title = u.Name
 	var org *models.Organization
 	if u.OrganizationID != nil {
-		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
+		if org, err = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID); err != nil {
+			return nil, nil, err
+		}
 	}
-	events, _ := s.store.EventsAbout(c.Request().Context(), u.ID, 50)
+	events, err := s.store.EventsAbout(c.Request().Context(), viewer, u, 50)
+	if err != nil {
+		return nil, nil, err
+	}
 	actorIDs := []int64{}
 	for _, e := range events {
 		if e.ActorID != nil {
 			actorIDs = append(actorIDs, *e.ActorID)
 		}
 	}
-	actors, _ := s.store.UsersByIDs(c.Request().Context(), actorIDs)
+	actors, err := s.store.UsersByIDs(c.Request().Context(), actorIDs)
+	if err != nil {
+		return nil, nil, err
+	}
 	history, err := s.accountHistory(c.Request().Context(), p, viewer, events, actors)
 	if err != nil {
 		return nil, nil, err
@@ -279,7 +289,7 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 // page: its dates, whether it expired, whether they asked for a new link,
 // and whether the viewer may issue one.
 func (s *Server) addInvitationData(c echo.Context, p *Page, viewer, u *models.User, events []models.Event) error {
-	inv, err := s.store.LatestInvitation(c.Request().Context(), u.ID)
+	inv, err := s.store.LatestInvitation(c.Request().Context(), viewer, u.ID)
 	if err != nil || inv == nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) pageAudit(c echo.Context) error {
 	}
 	data := map[string]any{"Rows": []auditRow{}, "Object": "", "Partial": !models.Can(u, models.ActViewAuditAll, nil)}
 	p.Data = data
-	if people, err := s.store.AuditPeople(ctx); err == nil {
+	if people, err := s.store.AuditPeople(ctx, u); err == nil {
 		data["People"] = people
 	} else {
 		return err

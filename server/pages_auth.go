@@ -96,7 +96,9 @@ func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 	}
 	var org *models.Organization
 	if u.OrganizationID != nil {
-		org, _ = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID)
+		if org, err = s.store.OrganizationByID(c.Request().Context(), *u.OrganizationID); err != nil {
+			return nil, false, err
+		}
 	}
 	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token"),
 		"Requested": c.QueryParam("requested") == "1"}

@@ -33,10 +33,6 @@ func readMeasureForm(c echo.Context, p *Page) {
 }
 
 func (s *Server) pageMeasureNew(c echo.Context) error {
-	u := ctxUser(c)
-	if !models.CanCreateMeasure(u) {
-		return models.CodedError(models.EForbidden, "forbidden", "Only members of a federation can propose measures.")
-	}
 	p, err := s.measureFormPage(c, "measure-new", "measures.new.title")
 	if err != nil {
 		return err
@@ -46,9 +42,6 @@ func (s *Server) pageMeasureNew(c echo.Context) error {
 
 func (s *Server) pageMeasureCreate(c echo.Context) error {
 	u := ctxUser(c)
-	if !models.CanCreateMeasure(u) {
-		return models.CodedError(models.EForbidden, "forbidden", "Only members of a federation can propose measures.")
-	}
 	p, err := s.measureFormPage(c, "measure-new", "measures.new.title")
 	if err != nil {
 		return err
@@ -75,11 +68,8 @@ func (s *Server) measureEditPage(c echo.Context) (*Page, *models.MeasureDetail, 
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := s.store.MeasureDetail(c.Request().Context(), u, id)
+	d, err := s.store.MeasureToEdit(c.Request().Context(), u, id)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := models.CheckMeasure(u, models.ActEditMeasure, d.Access()); err != nil {
 		return nil, nil, err
 	}
 	p, err := s.measureFormPage(c, "measure-edit", "measures.edit.title")

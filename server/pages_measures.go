@@ -337,10 +337,7 @@ func (s *Server) editorsPage(c echo.Context) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.CheckMeasure(u, models.ActManageEditors, d.Access()); err != nil {
-		return nil, err
-	}
-	candidates, err := s.store.EditorCandidates(ctx, d.Measure)
+	candidates, err := s.store.EditorCandidates(ctx, u, d.Measure)
 	if err != nil {
 		return nil, err
 	}

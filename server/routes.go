@@ -58,8 +58,6 @@ func (s *Server) routes() {
 	pages.POST("/notifications/:id/open", s.pageNotificationOpen)
 
 	pages.GET("/measures", s.pageMeasures)
-	pages.GET("/measures/new", s.pageMeasureNew)
-	pages.POST("/measures/new", s.pageMeasureCreate)
 	pages.GET("/measures/:id", s.pageMeasure)
 	pages.GET("/measures/:id/edit", s.pageMeasureEdit)
 	pages.POST("/measures/:id/edit", s.pageMeasureSave)
@@ -93,6 +91,9 @@ func (s *Server) routes() {
 
 	// Pages of one role. A person outside it is told they may not (403) on
 	// a list, and that the object does not exist (404) on an object's page.
+	proposers := s.group("", s.allowed(models.ActCreateMeasure, ""))
+	proposers.GET("/measures/new", s.pageMeasureNew)
+	proposers.POST("/measures/new", s.pageMeasureCreate)
 	s.group("", s.allowed(models.ActReviewQueue, "")).GET("/review", s.pageReviewQueue)
 	s.group("", s.allowed(models.ActViewAudit, "")).GET("/audit", s.pageAudit)
 	s.group("", s.allowed(models.ActModerate, "")).GET("/moderation", s.pageModeration)
