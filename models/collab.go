@@ -87,6 +87,19 @@ func (s *Store) CollabChannel() string {
 	return s.Channel + "_collab"
 }
 
+// PresenceChannel is the PostgreSQL NOTIFY channel on which instances
+// announce who is on which page ("" on SQLite).
+func (s *Store) PresenceChannel() string {
+	if s.Dialect != Postgres {
+		return ""
+	}
+	ch := s.Channel + "_presence"
+	if len(ch) > 63 { // PostgreSQL truncates identifiers; pg_notify refuses them
+		ch = ch[len(ch)-63:]
+	}
+	return ch
+}
+
 // CollabDoc returns a measure's current text and version.
 func (s *Store) CollabDoc(ctx context.Context, measureID int64) (text string, version int64, err error) {
 	var row struct {
@@ -319,13 +332,7 @@ func (tx *Tx) appendCollab(measureID, version int64, u *User, updates []collab.U
 		text, newVersion, now, measureID).Error; err != nil {
 		return err
 	}
-	if tx.store.Dialect == Postgres {
-		payload := "u:" + strconv.FormatInt(measureID, 10) + ":" + strconv.FormatInt(newVersion, 10)
-		if err := tx.Exec("SELECT pg_notify(?, ?)", tx.store.CollabChannel(), payload).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.notify(tx.store.CollabChannel(), "u:"+strconv.FormatInt(measureID, 10)+":"+strconv.FormatInt(newVersion, 10))
 }
 
 // mapAnchors keeps every comment anchored to a span of the measure pointing

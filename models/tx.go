@@ -98,10 +98,8 @@ func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int6
 	if err := tx.Create(&ev).Error; err != nil {
 		return Event{}, err
 	}
-	if tx.store.Dialect == Postgres {
-		if err := tx.Exec("SELECT pg_notify(?, ?)", tx.store.Channel, fmt.Sprint(ev.ID)).Error; err != nil {
-			return Event{}, err
-		}
+	if err := tx.notify(tx.store.Channel, fmt.Sprint(ev.ID)); err != nil {
+		return Event{}, err
 	}
 	tx.events = append(tx.events, ev)
 	// The people an event concerns are told in the same transaction: a

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"pacte/collab"
@@ -52,8 +51,6 @@ type collabService struct {
 	life   sync.Mutex     // guards dead and wg.Add; a leaf lock, taken under any other
 	dead   bool
 
-	listenerPID atomic.Uint32 // PostgreSQL backend of the LISTEN connection, 0 when down
-
 	mu     sync.Mutex // guards everything below; taken before any room's mu
 	closed bool
 	idle   time.Duration
@@ -72,16 +69,16 @@ func newCollabService(s *Server) *collabService {
 	c := &collabService{s: s, store: s.store, log: s.log, instance: hex.EncodeToString(id[:]),
 		ctx: ctx, cancel: cancel, idle: collabFoldIdle,
 		rooms: map[int64]*collabRoom{}, joined: map[uint64]map[int64]bool{}, folds: map[int64]*time.Timer{}}
+	// Updates and cursors from other instances; after a reconnection every
+	// room checks the database's version.
+	s.notifier.Listen(s.store.CollabChannel(), c.onNotify, c.refreshAll)
 	return c
 }
 
-// start runs the safety poll and, on PostgreSQL, the listener for updates
-// accepted elsewhere, and saves what a previous run left unsaved.
+// start runs the safety poll behind the notifications of updates accepted
+// elsewhere, and saves what a previous run left unsaved.
 func (c *collabService) start() {
 	c.spawn(c.poll)
-	if c.store.Dialect == models.Postgres {
-		c.spawn(c.listen)
-	}
 	c.resumeFolds()
 }
 

@@ -87,8 +87,6 @@ type Hub struct {
 	collab   *collabService       // co-editing (collab.go), closed with the hub
 	handlers map[string]wsHandler // client message types beyond subscriptions (ws_registry.go)
 	// listener state (PostgreSQL)
-	listenerPID        atomic.Int64
-	listenerMinBackoff atomic.Int64 // nanoseconds
 }
 
 // subscription is one connection's interest in one topic. While it catches
@@ -121,11 +119,19 @@ func newHub(s *Server) *Hub {
 	rand.Read(b[:])
 	h.instance = hex.EncodeToString(b[:])
 	h.pollEvery.Store(int64(feedPoll))
-	h.listenerMinBackoff.Store(int64(100 * time.Millisecond))
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.presence = newPresence(h)
 	h.collab = newCollabService(s)
 	h.handlers = h.messageHandlers()
+	// Other instances' commits and presence (PostgreSQL). A notification
+	// only wakes the feeder, which reads the log after the last id it
+	// published; after a reconnection it is woken to catch up, and this
+	// instance's presence is announced again.
+	s.notifier.Listen(s.store.Channel, func(string) { h.notify() }, func() {
+		h.notify()
+		h.presence.reannounce()
+	})
+	s.notifier.Listen(s.store.PresenceChannel(), h.presence.receive, nil)
 	return h
 }
 
@@ -149,10 +155,6 @@ func (h *Hub) start(ctx context.Context) error {
 	go h.runFeeder()
 	go h.runPinger()
 	go h.presence.run()
-	if h.store.Dialect == models.Postgres {
-		h.wg.Add(1)
-		go h.runListener()
-	}
 	h.collab.start()
 	return nil
 }

@@ -18,14 +18,21 @@ func (s *Server) pageHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Organizations": orgs}
+	data := &homeData{Organizations: orgs}
 	if p.User != nil {
-		if data["Counts"], err = s.homeCounts(c, p.User, p); err != nil {
+		if data.Counts, err = s.homeCounts(c, p.User, p); err != nil {
 			return err
 		}
 	}
 	p.Data = data
 	return s.render(c, p)
+}
+
+// homeData is what the home page shows: the federations, and to a
+// signed-in person the links to their lists.
+type homeData struct {
+	Organizations []models.Organization
+	Counts        []homeCount
 }
 
 // profilePage gathers what the profile page shows.
@@ -43,7 +50,8 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 		}
 	}
 	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = u.Name, u.Locale, u.Location().String()
-	p.Data = map[string]any{"Tokens": tokens, "Org": org, "TimeZones": s.timeZoneOptions(p)}
+	data := &profileData{Tokens: tokens, Org: org, TimeZones: s.timeZoneOptions(p)}
+	p.Data = data
 	// The account's own changes (language, zone, password, two-step
 	// sign-in, role…), as sentences.
 	if evs, err := s.store.EventsAbout(c.Request().Context(), u, u, 30); err == nil {
@@ -63,7 +71,7 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.Data.(map[string]any)["Activity"], err = s.accountHistory(c.Request().Context(), p, u, own, actors); err != nil {
+		if data.Activity, err = s.accountHistory(c.Request().Context(), p, u, own, actors); err != nil {
 			return nil, err
 		}
 	} else {
@@ -150,9 +158,9 @@ func (s *Server) pageTokenCreate(c echo.Context) error {
 		return s.formFailed(c, p, err)
 	}
 	// Shown once, on this response only; it is never stored in clear.
-	p.Data.(map[string]any)["NewToken"] = raw
-	p.Data.(map[string]any)["NewTokenName"] = t.Name
-	if p.Data.(map[string]any)["Tokens"], err = s.store.Tokens(c.Request().Context(), p.User.ID); err != nil {
+	data := p.Data.(*profileData)
+	data.NewToken, data.NewTokenName = raw, t.Name
+	if data.Tokens, err = s.store.Tokens(c.Request().Context(), p.User.ID); err != nil {
 		return err
 	}
 	p.Status = http.StatusCreated
@@ -192,9 +200,50 @@ func (s *Server) usersPage(c echo.Context) (*Page, error) {
 		orgByID[o.ID] = o
 	}
 	p.Form["invite_role"] = models.RoleMember
-	p.Data = map[string]any{"Users": page.Items, "NextCursor": page.NextCursor, "Filter": f, "Organizations": orgs,
-		"OrgByID": orgByID, "Roles": models.Roles, "Statuses": []string{models.StatusActive, models.StatusInvited, models.StatusSuspended}}
+	p.Data = &usersData{Users: page.Items, NextCursor: page.NextCursor, Filter: f, Organizations: orgs,
+		OrgByID: orgByID, Roles: models.Roles, Statuses: []string{models.StatusActive, models.StatusInvited, models.StatusSuspended}}
 	return p, nil
+}
+
+// usersData is what the accounts page shows.
+type usersData struct {
+	Users         []models.User
+	NextCursor    string
+	Filter        models.UserFilter
+	Organizations []models.Organization
+	OrgByID       map[int64]models.Organization
+	Roles         []string
+	Statuses      []string
+	// After an invitation: the link to hand over, and to whom.
+	InviteURL, InviteName string
+}
+
+// profileData is what the profile page shows.
+type profileData struct {
+	Tokens    []models.Token
+	Org       *models.Organization
+	TimeZones []choice
+	Activity  []historyRow // the account's own changes
+	// A token just created, shown once.
+	NewToken, NewTokenName string
+	TOTP                   totpPanel
+	RecoveryCodes          []string // just made, shown once
+}
+
+// userData is what an account's page shows to those who manage accounts.
+type userData struct {
+	Target          *models.User
+	Org             *models.Organization
+	Events          []historyRow
+	AssignableRoles []string
+	CanChange       bool
+	// A pending person's newest invitation (nil once accepted).
+	Invitation        *models.Invitation
+	InvitationExpired bool
+	CanRenew          bool
+	RenewalRequested  *time.Time // when they asked for a new link (nil: not since it was issued)
+	// After a renewal: the new link to hand over.
+	InviteURL, InviteName string
 }
 
 func (s *Server) pageUsers(c echo.Context) error {
@@ -224,14 +273,16 @@ func (s *Server) pageInviteSubmit(c echo.Context) error {
 		}
 		return s.formFailed(c, p, err)
 	}
-	p.Data.(map[string]any)["InviteURL"] = out["invite_url"]
-	p.Data.(map[string]any)["InviteName"] = req.Name
+	data := p.Data.(*usersData)
+	data.InviteURL, data.InviteName = out["invite_url"].(string), req.Name
 	p.Form = map[string]string{"invite_role": models.RoleMember}
 	// Refresh the list so the invited person shows.
 	f, _ := userFilter(c)
-	if page, err := s.store.ListUsers(c.Request().Context(), ctxUser(c), f); err == nil {
-		p.Data.(map[string]any)["Users"] = page.Items
+	page, err := s.store.ListUsers(c.Request().Context(), ctxUser(c), f)
+	if err != nil {
+		return err
 	}
+	data.Users = page.Items
 	p.Status = http.StatusCreated
 	return s.render(c, p)
 }
@@ -274,9 +325,8 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		}
 	}
 	p.Form["role"] = u.Role
-	data := map[string]any{"Target": u, "Org": org, "Events": history, "AssignableRoles": assignable,
-		"CanChange": models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u})}
-	p.Data = data
+	p.Data = &userData{Target: u, Org: org, Events: history, AssignableRoles: assignable,
+		CanChange: models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u})}
 	if u.Status == models.StatusInvited {
 		if err := s.addInvitationData(c, p, viewer, u, events); err != nil {
 			return nil, nil, err
@@ -293,13 +343,14 @@ func (s *Server) addInvitationData(c echo.Context, p *Page, viewer, u *models.Us
 	if err != nil || inv == nil {
 		return err
 	}
-	data := p.Data.(map[string]any)
-	data["Invitation"] = inv
-	data["InvitationExpired"] = s.store.Now().After(inv.ExpiresAt)
-	data["CanRenew"] = models.Can(viewer, models.ActInvite, models.InviteRequest{Email: u.Email, Role: u.Role, OrganizationID: u.OrgID()})
+	data := p.Data.(*userData)
+	data.Invitation = inv
+	data.InvitationExpired = s.store.Now().After(inv.ExpiresAt)
+	data.CanRenew = models.Can(viewer, models.ActInvite, models.InviteRequest{Email: u.Email, Role: u.Role, OrganizationID: u.OrgID()})
 	for _, e := range events {
 		if e.Type == "user.invitation_requested" && !e.CreatedAt.Before(inv.CreatedAt) {
-			data["RenewalRequested"] = e.CreatedAt
+			at := e.CreatedAt
+			data.RenewalRequested = &at
 			break
 		}
 	}
@@ -313,7 +364,7 @@ func (s *Server) pageUserInvitationRenew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, _ := p.Data.(map[string]any)["Invitation"].(*models.Invitation)
+	inv := p.Data.(*userData).Invitation
 	if inv == nil {
 		return models.CodedError(models.EConflict, "invitation_accepted", "This person has no pending invitation.")
 	}
@@ -326,8 +377,8 @@ func (s *Server) pageUserInvitationRenew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Data.(map[string]any)["InviteURL"] = s.URL("/invitations/" + raw)
-	p.Data.(map[string]any)["InviteName"] = u.Name
+	data := p.Data.(*userData)
+	data.InviteURL, data.InviteName = s.URL("/invitations/"+raw), u.Name
 	return s.render(c, p)
 }
 

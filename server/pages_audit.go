@@ -8,6 +8,16 @@ import (
 	"pacte/models"
 )
 
+// auditData is what the audit page shows.
+type auditData struct {
+	Rows     []auditRow
+	People   []models.UserRef      // the "person" filter's choices
+	Measures []models.MeasureTitle // the "measure" filter's choices
+	Object   string                // a filter on another object than a measure, as written
+	Partial  bool                  // the reader sees only part of the trail
+	NextURL  string
+}
+
 // auditRow is one line of the audit page: the event as a sentence in the
 // reader's language, and its payload as labelled facts.
 type auditRow struct {
@@ -24,28 +34,25 @@ func (s *Server) pageAudit(c echo.Context) error {
 	for _, k := range []string{"actor", "measure", "from", "to", "object"} {
 		p.Form[k] = c.QueryParam(k)
 	}
-	data := map[string]any{"Rows": []auditRow{}, "Object": "", "Partial": !models.Can(u, models.ActViewAuditAll, nil)}
+	data := &auditData{Rows: []auditRow{}, Partial: !models.Can(u, models.ActViewAuditAll, nil)}
 	p.Data = data
-	if people, err := s.store.AuditPeople(ctx, u); err == nil {
-		data["People"] = people
-	} else {
+	var err error
+	if data.People, err = s.store.AuditPeople(ctx, u); err != nil {
+		return err
+	}
+	if data.Measures, err = s.store.AuditMeasures(ctx, u); err != nil {
 		return err
 	}
 	titles := map[int64]string{}
-	if ms, err := s.store.AuditMeasures(ctx, u); err == nil {
-		data["Measures"] = ms
-		for _, m := range ms {
-			titles[m.ID] = m.Title
-		}
-	} else {
-		return err
+	for _, m := range data.Measures {
+		titles[m.ID] = m.Title
 	}
 	f, err := auditFilter(c)
 	if err != nil {
 		return s.formFailed(c, p, err)
 	}
 	if f.Object.Kind != "" && f.Object.Kind != "measure" {
-		data["Object"] = f.Object.String()
+		data.Object = f.Object.String()
 	}
 	page, err := s.store.Audit(ctx, u, f)
 	if err != nil {
@@ -63,7 +70,7 @@ func (s *Server) pageAudit(c echo.Context) error {
 	for i, e := range page.Items {
 		rows = append(rows, auditRow{AuditEntry: e, eventView: p.describeEvent(subjects[i], names)})
 	}
-	data["Rows"] = rows
+	data.Rows = rows
 	if page.NextCursor != "" {
 		q := url.Values{}
 		for _, k := range []string{"actor", "measure", "from", "to", "object"} {
@@ -72,7 +79,7 @@ func (s *Server) pageAudit(c echo.Context) error {
 			}
 		}
 		q.Set("cursor", page.NextCursor)
-		data["NextURL"] = "/audit?" + q.Encode()
+		data.NextURL = "/audit?" + q.Encode()
 	}
 	return s.render(c, p)
 }

@@ -100,8 +100,8 @@ func (s *Server) invitationPage(c echo.Context) (*Page, bool, error) {
 			return nil, false, err
 		}
 	}
-	p.Data = map[string]any{"Invitee": u, "Org": org, "Invitation": inv, "State": state, "Token": c.Param("token"),
-		"Requested": c.QueryParam("requested") == "1"}
+	p.Data = &invitationData{Invitee: u, Org: org, Invitation: inv, State: state, Token: c.Param("token"),
+		Requested: c.QueryParam("requested") == "1"}
 	if state != models.InvitationUsable {
 		p.Status = http.StatusGone
 		p.Title = p.T("invitation." + state + "_title")
@@ -192,4 +192,14 @@ func (s *Server) pageSetupSubmit(c echo.Context) error {
 	}
 	s.flash(c, "welcome")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+// invitationData is what the page of an invitation link shows.
+type invitationData struct {
+	Invitee    *models.User
+	Org        *models.Organization
+	Invitation *models.Invitation
+	State      string // usable, used, replaced or expired
+	Token      string
+	Requested  bool // a new link was just asked for
 }

@@ -182,7 +182,7 @@ func (s *Server) commentAction(c echo.Context, action, okFlash string, act func(
 		}
 		p := s.commentActionPage(c, action, v)
 		p.Form["body"], p.Form["reason"] = c.FormValue("body"), c.FormValue("reason")
-		p.Data.(map[string]any)["Submitted"] = true
+		p.Data.(*commentActionData).Submitted = true
 		s.setCommentErrors(p, status, e, nil)
 		return s.render(c, p)
 	}
@@ -244,8 +244,16 @@ func (s *Server) commentActionPage(c echo.Context, action string, v *models.Comm
 	if next != "" {
 		back = next
 	}
-	p.Data = map[string]any{"Action": action, "Comment": v, "Back": back, "Next": next}
+	p.Data = &commentActionData{Action: action, Comment: v, Back: back, Next: next}
 	return p
+}
+
+// commentActionData is what the page of one action on a comment shows.
+type commentActionData struct {
+	Action     string // edit, delete, report, hide, restore, dismiss
+	Comment    *models.CommentView
+	Back, Next string // where "back" leads; where to go after (moderation)
+	Submitted  bool   // the form was sent and refused: show what was typed
 }
 
 // pageCommentConfirm shows one comment with the form of an action on it:
@@ -306,16 +314,10 @@ func (e *commentsEntry) size() int { return len(e.general) + len(e.anchored) + 2
 // viewer may see it for the "measure-comments" partial, with its comments
 // rendered (from the cache when nothing changed), and marks the quoted
 // spans in the rendered body.
-func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAccess) error {
-	if p.User == nil {
-		return nil
-	}
-	data, ok := p.Data.(map[string]any)
-	if !ok {
-		return nil
-	}
+func (s *Server) loadMeasureComments(c echo.Context, p *Page, data *measurePageData) error {
 	ctx := c.Request().Context()
-	d, _ := data["Measure"].(*models.MeasureDetail)
+	d := data.Measure
+	m := d.Access()
 	replyTo, _ := strconv.ParseInt(c.QueryParam("reply_to"), 10, 64)
 	if v, ok := c.Get(replyToKey).(int64); ok {
 		replyTo = v
@@ -325,7 +327,7 @@ func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAc
 	}
 	var entry *commentsEntry
 	var key commentsKey
-	cacheable := replyTo <= 0 && d != nil && d.Measure != nil
+	cacheable := replyTo <= 0
 	if cacheable {
 		version, err := s.store.MeasureEventVersion(ctx, m.ID)
 		if err != nil {
@@ -357,18 +359,10 @@ func (s *Server) loadMeasureComments(c echo.Context, p *Page, m models.MeasureAc
 		}
 	}
 	t := entry.thread
-	data["Comments"] = t
-	data["CommentsGeneral"] = entry.general
-	data["CommentsAnchored"] = entry.anchored
+	data.Comments, data.CommentsGeneral, data.CommentsAnchored = t, entry.general, entry.anchored
 	// Mark the quoted words in the rendered body (the anchors' offsets
 	// count in the current body, which is what the page shows first).
-	if body, ok := data["BodyHTML"].(string); ok {
-		n := 0
-		if d != nil && d.Measure != nil {
-			n = collab.UTF16Len(d.Body)
-		}
-		data["BodyHTML"] = markAnchors(body, anchorMarks(t, n))
-	}
+	data.BodyHTML = markAnchors(data.BodyHTML, anchorMarks(t, collab.UTF16Len(d.Body)))
 	return nil
 }
 

@@ -21,8 +21,16 @@ func (s *Server) measureFormPage(c echo.Context, name, titleKey string) (*Page, 
 		return nil, err
 	}
 	p := s.newPage(c, name, titleKey)
-	p.Data = map[string]any{"Refs": refs}
+	p.Data = &measureFormData{Refs: refs}
 	return p, nil
+}
+
+// measureFormData is what the new and edit forms show.
+type measureFormData struct {
+	Refs        *measureRefs
+	Measure     *models.MeasureDetail // the measure edited (nil on the new form)
+	PreviewHTML string
+	Conflicts   []conflictView // fields both sides changed, after a refused save
 }
 
 func readMeasureForm(c echo.Context, p *Page) {
@@ -48,7 +56,7 @@ func (s *Server) pageMeasureCreate(c echo.Context) error {
 	}
 	readMeasureForm(c, p)
 	if c.FormValue("preview") != "" {
-		p.Data.(map[string]any)["PreviewHTML"] = markdown.Render(p.Form["body"])
+		p.Data.(*measureFormData).PreviewHTML = markdown.Render(p.Form["body"])
 		return s.render(c, p)
 	}
 	m, err := s.store.CreateMeasure(c.Request().Context(), u, models.NewMeasure{Title: p.Form["title"], Summary: p.Form["summary"],
@@ -79,7 +87,7 @@ func (s *Server) measureEditPage(c echo.Context) (*Page, *models.MeasureDetail, 
 	p.MeasureID = id
 	p.StyleNonce = newStyleNonce() // CodeMirror's <style> element (render.go)
 	p.Topics = models.MeasureTopic(id) + " " + p.Topics
-	p.Data.(map[string]any)["Measure"] = d
+	p.Data.(*measureFormData).Measure = d
 	return p, d, nil
 }
 
@@ -95,7 +103,7 @@ func (s *Server) pageMeasureEdit(c echo.Context) error {
 		return err
 	}
 	fillMeasureForm(p, d.Measure)
-	p.Data.(map[string]any)["PreviewHTML"] = s.renderBody(d.Body)
+	p.Data.(*measureFormData).PreviewHTML = s.renderBody(d.Body)
 	return s.render(c, p)
 }
 
@@ -116,8 +124,8 @@ func (s *Server) pageMeasureSave(c echo.Context) error {
 		return err
 	}
 	readMeasureForm(c, p)
-	data := p.Data.(map[string]any)
-	data["PreviewHTML"] = markdown.Render(p.Form["body"])
+	data := p.Data.(*measureFormData)
+	data.PreviewHTML = markdown.Render(p.Form["body"])
 	if c.FormValue("preview") != "" {
 		return s.render(c, p)
 	}
@@ -144,8 +152,8 @@ func (s *Server) pageMeasureSave(c echo.Context) error {
 	if err != nil {
 		if isStale(err) {
 			if fresh, ferr := s.store.MeasureDetail(ctx, p.User, d.ID); ferr == nil {
-				data["Measure"] = fresh
-				data["Conflicts"] = conflictViews(conflicts, mine, fresh.Measure)
+				data.Measure = fresh
+				data.Conflicts = conflictViews(conflicts, mine, fresh.Measure)
 				setBase(p, fresh.Measure)
 				p.Form["revision"] = strconv.Itoa(fresh.Revision)
 			}

@@ -28,7 +28,7 @@ func (s *Server) pageHistory(c echo.Context) error {
 		return err
 	}
 	p := s.newPage(c, "history", "measures.history.title")
-	p.Data = map[string]any{"Measure": m, "Revisions": revs.Items, "NextCursor": revs.NextCursor, "Authors": authors}
+	p.Data = &historyData{Measure: m, Revisions: revs.Items, NextCursor: revs.NextCursor, Authors: authors}
 	return s.render(c, p)
 }
 
@@ -64,10 +64,29 @@ func (s *Server) pageDiff(c echo.Context) error {
 		mode = "side"
 	}
 	p := s.newPage(c, "diff", "measures.diff.title")
-	data := map[string]any{"Measure": m, "Diff": d, "From": from, "To": to, "Mode": mode, "Revisions": revs.Items, "Refs": refs}
+	data := &diffData{Measure: m, Diff: d, From: from, To: to, Mode: mode, Revisions: revs.Items, Refs: refs}
 	if mode == "side" {
-		data["Rows"] = models.SideBySide(d.From.Body, d.To.Body)
+		data.Rows = models.SideBySide(d.From.Body, d.To.Body)
 	}
 	p.Data = data
 	return s.render(c, p)
+}
+
+// historyData is what a measure's history page shows.
+type historyData struct {
+	Measure    *models.Measure
+	Revisions  []models.Revision
+	NextCursor string
+	Authors    map[int64]*models.User
+}
+
+// diffData is what the page comparing two revisions shows.
+type diffData struct {
+	Measure   *models.Measure
+	Diff      *models.RevisionDiff
+	From, To  int
+	Mode      string           // side (by side) or inline
+	Rows      []models.DiffRow // side by side only
+	Revisions []models.Revision
+	Refs      *measureRefs
 }

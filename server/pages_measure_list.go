@@ -51,6 +51,22 @@ func newListCache() *cache[listKey, listEntry] {
 	return newCache[listKey, listEntry](listEntries, 0, nil)
 }
 
+// measuresData is the measures page: its list, rendered once for everyone
+// who sees the same (s.lists).
+type measuresData struct{ BodyHTML string }
+
+// measuresListData is what the list ("measures-body") shows.
+type measuresListData struct {
+	Filter   models.MeasureFilter
+	Scope    string
+	Scopes   []scopeTab
+	Statuses []string
+	Tabs     []statusTab
+	Refs     *measureRefs
+	Measures []measureCard
+	Next     string // the next page's link
+}
+
 // statusTab is one tab above the list, with its link made in Go.
 type statusTab struct {
 	Status, Label, Href string
@@ -139,7 +155,7 @@ func (s *Server) pageMeasures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"BodyHTML": html}
+	p.Data = &measuresData{BodyHTML: html}
 	return s.render(c, p)
 }
 
@@ -188,8 +204,8 @@ func (s *Server) listBody(c echo.Context, p *Page, u *models.User, f models.Meas
 	for _, sc := range models.Scopes(u) {
 		scopes = append(scopes, scopeTab{Scope: sc, Label: p.T("measures.scope." + sc), Href: listQuery(models.MeasureFilter{}, sc, "", ""), Current: sc == scope})
 	}
-	p.Data = map[string]any{"Filter": f, "Scope": scope, "Scopes": scopes, "Statuses": models.MeasureStatuses, "Refs": refs,
-		"Measures": s.measureCards(p, refs, page.Items), "Tabs": tabs, "Next": next}
+	p.Data = &measuresListData{Filter: f, Scope: scope, Scopes: scopes, Statuses: models.MeasureStatuses, Refs: refs,
+		Measures: s.measureCards(p, refs, page.Items), Tabs: tabs, Next: next}
 	t, ok := s.views.pages["measures"]
 	if !ok {
 		return "", fmt.Errorf("no template for page %q", "measures")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -181,7 +182,7 @@ func (s *Server) pageReviewQueue(c echo.Context) error {
 	}
 	p := s.newPage(c, "review", "measures.review.title")
 	p.Topics = "measures " + p.Topics
-	p.Data = map[string]any{"Measures": s.measureCards(p, refs, page.Items), "NextCursor": page.NextCursor, "Refs": refs}
+	p.Data = &reviewData{Measures: s.measureCards(p, refs, page.Items), NextCursor: page.NextCursor}
 	return s.render(c, p)
 }
 
@@ -214,22 +215,43 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 	p.Title = d.Title
 	p.MeasureID = id
 	p.Topics = models.MeasureTopic(id) + " " + p.Topics
-	data := map[string]any{"Measure": d, "Access": access, "BodyHTML": v.bodyHTML, "Refs": refs,
-		"Revisions": v.revisions, "MoreRevisions": v.moreRevisions, "Authors": v.authors, "Actions": actions,
-		"Decisions": measureDecisions}
+	data := &measurePageData{Measure: d, Refs: refs, Actions: actions, Decisions: measureDecisions,
+		BodyHTML: v.bodyHTML, Revisions: v.revisions, Authors: v.authors}
 	if d.Published != nil {
-		data["PublishedHTML"] = v.publishedHTML
+		data.PublishedHTML = v.publishedHTML
 	}
 	p.Data = data
-	frags, err := s.fragments(v, p, refs)
-	if err != nil {
+	if data.Fragments, err = s.fragments(v, p, refs); err != nil {
 		return nil, err
 	}
-	data["Fragments"] = frags
-	if err := s.loadMeasureComments(c, p, access); err != nil {
+	if err := s.loadMeasureComments(c, p, data); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// reviewData is what the review queue shows.
+type reviewData struct {
+	Measures   []measureCard
+	NextCursor string
+}
+
+// measurePageData is what the measure page (templates/pages/measure.html)
+// shows.
+type measurePageData struct {
+	Measure   *models.MeasureDetail
+	Refs      *measureRefs
+	Actions   map[string]bool // what the viewer may do, by action name
+	Decisions []string        // a reviewer's choices
+	// BodyHTML is the rendered text, with the spans comments quote marked;
+	// PublishedHTML the published text during an amendment.
+	BodyHTML, PublishedHTML string
+	Revisions               []models.Revision // the latest few
+	Authors                 map[int64]*models.User
+	Fragments               *measureFragments // the sections shared by every viewer
+	// The comments (pages_comments.go), rendered.
+	Comments                          *models.CommentThread
+	CommentsGeneral, CommentsAnchored template.HTML
 }
 
 var measureDecisions = []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}
@@ -346,8 +368,15 @@ func (s *Server) editorsPage(c echo.Context) (*Page, error) {
 		return nil, err
 	}
 	p := s.newPage(c, "measure-editors", "measures.editors.page_title")
-	p.Data = map[string]any{"Measure": d, "Candidates": candidates, "Refs": refs}
+	p.Data = &editorsPageData{Measure: d, Candidates: candidates, Refs: refs}
 	return p, nil
+}
+
+// editorsPageData is what the editors page shows.
+type editorsPageData struct {
+	Measure    *models.MeasureDetail
+	Candidates []models.User // who could be added
+	Refs       *measureRefs
 }
 
 func (s *Server) pageEditors(c echo.Context) error {
@@ -363,7 +392,7 @@ func (s *Server) pageAddEditor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id := p.Data.(map[string]any)["Measure"].(*models.MeasureDetail).ID
+	id := p.Data.(*editorsPageData).Measure.ID
 	p.Form["user_id"] = c.FormValue("user_id")
 	uid, _ := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
 	if _, err := s.store.AddEditor(c.Request().Context(), p.User, id, uid); err != nil {

@@ -34,7 +34,16 @@ func (s *Server) pageModeration(c echo.Context) error {
 		}
 		next = "/moderation?" + q.Encode()
 	}
-	p.Data = map[string]any{"Items": page.Items, "Show": show, "Here": here, "NextURL": next,
-		"Filters": []string{"", "reported", "hidden"}}
+	p.Data = &moderationData{Items: page.Items, Show: show, Here: here, NextURL: next,
+		Filters: []string{"", "reported", "hidden"}}
 	return s.render(c, p)
+}
+
+// moderationData is what the moderators' queue shows.
+type moderationData struct {
+	Items   []models.ModerationItem
+	Show    string   // "", reported or hidden
+	Filters []string // the choices of Show
+	Here    string   // this page, where its forms come back
+	NextURL string
 }

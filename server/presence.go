@@ -340,7 +340,7 @@ func (p *presence) announce(topic string, users []presenceUser) {
 	}
 	ctx, cancel := context.WithTimeout(p.h.ctx, 2*time.Second)
 	defer cancel()
-	if _, err := p.h.store.SQL().ExecContext(ctx, "SELECT pg_notify($1, $2)", presenceChannel(p.h.store), string(b)); err != nil && p.h.ctx.Err() == nil {
+	if err := p.h.store.Notify(ctx, p.h.store.PresenceChannel(), string(b)); err != nil && p.h.ctx.Err() == nil {
 		p.h.log.Warn("live: presence announcement failed", "err", err.Error())
 	}
 }
@@ -351,15 +351,6 @@ func truncateRunes(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n])
-}
-
-// presenceChannel is the NOTIFY channel of presence announcements.
-func presenceChannel(s *models.Store) string {
-	ch := s.Channel + "_presence"
-	if len(ch) > 63 { // PostgreSQL truncates identifiers; pg_notify refuses them
-		ch = ch[len(ch)-63:]
-	}
-	return ch
 }
 
 // broadcastPresence sends a topic's list to its subscribers here who may

@@ -370,6 +370,13 @@ func (s *Server) render(c echo.Context, p *Page) error {
 }
 
 // renderError shows the friendly error page.
+// errorData is what an error page shows.
+type errorData struct {
+	Status        int
+	Heading, Text string
+	Code          string
+}
+
 func (s *Server) renderError(c echo.Context, status int, body apiError) {
 	p := s.newPage(c, "error", "")
 	p.Status = status
@@ -379,7 +386,7 @@ func (s *Server) renderError(c echo.Context, status int, body apiError) {
 		key = fmt.Sprintf("error.%d", status)
 	}
 	p.Title = p.T(key + ".title")
-	p.Data = map[string]any{"Status": status, "Heading": p.T(key + ".title"), "Text": p.T(key + ".text"), "Code": body.Code}
+	p.Data = &errorData{Status: status, Heading: p.T(key + ".title"), Text: p.T(key + ".text"), Code: body.Code}
 	if err := s.render(c, p); err != nil {
 		s.log.Error("render error page", "err", err.Error())
 		c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")

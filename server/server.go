@@ -3,6 +3,8 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,6 +67,9 @@ type Server struct {
 	views   *views
 	metrics *metrics
 	hub     *Hub // the websocket side (hub.go)
+	// notifier hears the other instances (PostgreSQL; nil on SQLite): the
+	// hub and co-editing register their channels with it.
+	notifier *models.Notifier
 	// Caches of rendered HTML, each bounded (cache.go).
 	lists        *cache[listKey, listEntry]           // measures lists (pages_measure_list.go)
 	measureViews *cache[measureViewKey, *measureView] // measure pages' shared part (pages_measure_cache.go)
@@ -134,6 +139,9 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		Skipper: func(c echo.Context) bool { return c.Path() == "/ws" },
 	}))
 	e.Use(s.authenticate, s.csrf, s.requireTOTP)
+	var id [8]byte
+	rand.Read(id[:])
+	s.notifier = store.NewNotifier("pacte-listener-"+hex.EncodeToString(id[:]), s.log)
 	s.hub = newHub(s)
 	s.routes()
 	return s, nil
@@ -168,7 +176,10 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // Close stops the live side: websockets first (http.Server.Shutdown does
 // not wait for hijacked connections), then the hub's and co-editing's
 // background work.
-func (s *Server) Close() { s.hub.Close() }
+func (s *Server) Close() {
+	s.hub.Close()
+	s.notifier.Close()
+}
 
 // URL builds an absolute link from a path, for links handed to people.
 func (s *Server) URL(path string) string { return s.cfg.BaseURL + path }

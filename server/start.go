@@ -43,6 +43,11 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		// Printed, not logged: the link is a secret for whoever runs the binary.
 		fmt.Fprintf(s.cfg.Console, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
 	}
-	// Last, the live side: it publishes from the end of the event log.
-	return s.hub.start(ctx)
+	// Last, the live side: it publishes from the end of the event log, and
+	// hears the other instances.
+	if err := s.hub.start(ctx); err != nil {
+		return err
+	}
+	s.notifier.Start()
+	return nil
 }

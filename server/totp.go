@@ -169,7 +169,7 @@ func (s *Server) addTOTPPanel(c echo.Context, p *Page) error {
 			panel.Notice = true
 		}
 	}
-	p.Data.(map[string]any)["TOTP"] = panel
+	p.Data.(*profileData).TOTP = panel
 	return nil
 }
 
@@ -245,7 +245,7 @@ func (s *Server) pageTOTPEnable(c echo.Context) error {
 		return err
 	}
 	// Shown on this response only; only their hashes are stored.
-	p.Data.(map[string]any)["RecoveryCodes"] = codes
+	p.Data.(*profileData).RecoveryCodes = codes
 	return s.render(c, p)
 }
 

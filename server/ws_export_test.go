@@ -19,10 +19,10 @@ func (s *Server) LiveHub() *Hub { return s.hub }
 
 // ListenerPID is the PostgreSQL backend pid of the event listener (0 when
 // not connected).
-func (h *Hub) ListenerPID() int64 { return h.listenerPID.Load() }
+func (h *Hub) ListenerPID() int64 { return h.srv.notifier.PID() }
 
 // SetListenerBackoff sets the first reconnection delay of the listener.
-func (h *Hub) SetListenerBackoff(d time.Duration) { h.listenerMinBackoff.Store(int64(d)) }
+func (h *Hub) SetListenerBackoff(d time.Duration) { h.srv.notifier.SetMinBackoff(d) }
 
 // SetEventPoll sets the feeder's safety poll (0 turns it off), so that a
 // test proves delivery by notification alone.

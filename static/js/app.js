@@ -1,1 +1,1 @@
-import"./chunks/chunk-5EOBDGI5.js";
+import"./chunks/chunk-HLZIHTWC.js";

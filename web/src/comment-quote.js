@@ -51,9 +51,8 @@ function onSelection() {
     if (button && document.activeElement !== button) hide();
     return;
   }
-  const text = sel.toString().trim();
-  if (!text) return hide();
-  quote = text.slice(0, MAX_QUOTE);
+  quote = selectedQuote();
+  if (!quote) return hide();
   show(body, sel.getRangeAt(0), form);
 }
 
@@ -85,8 +84,20 @@ function hide() {
   if (button) button.hidden = true;
 }
 
+// selectedQuote is the text selected in the measure now, or "": read again
+// when the button is used, as the last selectionchange may not have been
+// handled yet (a quick drag, then a click).
+function selectedQuote() {
+  const sel = document.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return "";
+  const body = bodyOf(sel.anchorNode);
+  if (!body || bodyOf(sel.focusNode) !== body) return "";
+  return sel.toString().trim().slice(0, MAX_QUOTE);
+}
+
 function use() {
   const form = document.getElementById("comment-form");
+  quote = selectedQuote() || quote;
   if (!form || !quote) return;
   const field = form.querySelector('[name="anchor_quote"]');
   const details = field?.closest("details");
