@@ -300,6 +300,7 @@ func fillRoute(path string, id int64) string {
 // publicAPI are the /api/v1 routes API.md opens to people who are not
 // signed in.
 var publicAPI = map[string]bool{
+	"GET /api/v1/openapi.json":               true,
 	"POST /api/v1/session":                   true,
 	"GET /api/v1/organizations":              true,
 	"GET /api/v1/taxonomy":                   true,

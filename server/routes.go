@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(static.FS))))
 
 	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.apiOpenAPI)
 	api.POST("/session", s.apiLogin)
 	api.DELETE("/session", s.apiLogout)
 	api.GET("/me", s.apiMe)
