@@ -168,7 +168,7 @@ func ValidRole(r string) bool {
 	return false
 }
 
-// roleFitsOrganization checks the pairing rules of DESIGN.md: members belong
+// roleFitsOrganization checks the pairing rules of docs/DESIGN.md: members belong
 // to a federation, reviewers to the ministry; moderators to any organisation;
 // admins to none or any.
 func roleFitsOrganization(role string, org *Organization) string {

@@ -83,6 +83,8 @@ var ErrorCodes = []ErrorCode{
 	// The websocket.
 	{Code: "unknown_type", Kind: EMalformed},
 	{Code: "invalid_topic", Kind: EMalformed},
+	{Code: "not_subscribed", Kind: EConflict},
+	{Code: "too_many_subscriptions", Kind: ETooMany},
 	{Code: "too_many_connections", Kind: ETooMany},
 	{Code: "server_busy", Kind: ETooMany},
 	{Code: "too_many_documents", Kind: ETooMany},

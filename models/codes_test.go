@@ -25,7 +25,7 @@ func TestErrorCodes_OneTable(t *testing.T) {
 		"ETooLarge": models.ETooLarge, "EInvalid": models.EInvalid, "ETooMany": models.ETooMany,
 		"EUnavailable": models.EUnavailable, "EInternal": models.EInternal}
 	coded := regexp.MustCompile(`CodedError\((?:models\.)?(E\w+), "([a-z_]+)"`)
-	literal := regexp.MustCompile(`(?:\bCode: |giveUp\(|\.bad\(|rejectCode\()"([a-z_]+)"`)
+	literal := regexp.MustCompile(`(?:\bCode: |giveUp\(|\.bad\(|\.fail\(|\.refused\(|rejectCode\()"([a-z_]+)"`)
 	files, _ := filepath.Glob("../server/*.go")
 	more, _ := filepath.Glob("*.go")
 	files = append(files, more...)

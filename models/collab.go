@@ -14,7 +14,7 @@ import (
 	"pacte/collab"
 )
 
-// Co-editing (DESIGN.md "Co-editing"): the database is the one authority for
+// Co-editing (docs/DESIGN.md "Co-editing"): the database is the one authority for
 // each measure's shared text. measures.body is the current text and
 // measures.collab_version the number of updates ever accepted for it;
 // collab_updates keeps every accepted update under (measure, version), the
@@ -22,7 +22,7 @@ import (
 // the updates, the new text and the new version in one transaction, so an
 // acknowledged update survives a crash and versions never have gaps.
 
-// Reasons a push is refused, as API.md's collab.rejected spells them. They
+// Reasons a push is refused, as docs/API.md's collab.rejected spells them. They
 // are also the Code of the *Error the store returns.
 const (
 	CollabStale       = "stale"
@@ -222,7 +222,7 @@ func (tx *Tx) lockCollabMeasure(measureID int64) (collabMeasure, error) {
 }
 
 // PushCollab accepts a client's updates made on top of version, if version
-// is the current one (DESIGN.md "Co-editing"). In one transaction it checks
+// is the current one (docs/DESIGN.md "Co-editing"). In one transaction it checks
 // that the person is an editor and the measure editable, applies every
 // ChangeSet to the text in UTF-16, stores the updates as versions
 // version+1…, moves comment anchors along, saves the text and the version
@@ -489,7 +489,7 @@ func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64
 }
 
 // FoldCollab saves the accepted updates not yet part of a revision as a new
-// revision of the measure (DESIGN.md: "Saved whenever an editing burst ends
+// revision of the measure (docs/DESIGN.md: "Saved whenever an editing burst ends
 // and at every status change"), whose authors are everyone who contributed
 // to them; SaveRevision emits measure.revision_saved. It does nothing when
 // the text has not changed since the last revision. Status transitions call

@@ -11,7 +11,7 @@ import (
 )
 
 // Two instances on one database share sessions, tokens and the login
-// counters (SECURITY.md: sessions live in the database; counters work
+// counters (docs/SECURITY.md: sessions live in the database; counters work
 // across instances).
 func TestStore_TwoInstancesShareAccounts(t *testing.T) {
 	for _, engine := range storetest.Engines(t) {

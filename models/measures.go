@@ -74,7 +74,7 @@ func (m *Measure) Amending() bool {
 	return m.PublishedRevision != nil && m.Status != StatusApproved
 }
 
-// MeasureItem is a measure as lists show it (API.md "Measures"), also the
+// MeasureItem is a measure as lists show it (docs/API.md "Measures"), also the
 // payload of measure events.
 type MeasureItem struct {
 	ID                 int64   `json:"id"`

@@ -81,7 +81,7 @@ var commonPasswords = sync.OnceValue(func() map[string]bool {
 	return set
 })
 
-// ValidatePassword applies the rules of SECURITY.md: 10 to 256 characters, no
+// ValidatePassword applies the rules of docs/SECURITY.md: 10 to 256 characters, no
 // composition rules, no truncation, and none of the most common passwords.
 func ValidatePassword(pw string, personal ...string) string {
 	n := utf8.RuneCountInString(pw)

@@ -54,7 +54,7 @@ func TestHashPassword(t *testing.T) {
 	if h1 == h2 {
 		t.Error("two hashes of one password are equal: no salt")
 	}
-	// argon2id, at least t=2, m=19 MiB, p=1 (SECURITY.md 11.4.2).
+	// argon2id, at least t=2, m=19 MiB, p=1 (docs/SECURITY.md 11.4.2).
 	if !strings.HasPrefix(h1, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash parameters: %s", h1)
 	}

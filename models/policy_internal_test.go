@@ -2,7 +2,7 @@ package models
 
 import "testing"
 
-// An error in a rule denies (SECURITY.md 16.5.3).
+// An error in a rule denies (docs/SECURITY.md 16.5.3).
 func TestPolicy_PanickingRuleDenies(t *testing.T) {
 	const a Action = "test.panicking_rule"
 	rules := ruleTable{}

@@ -22,7 +22,7 @@ const (
 var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActRestoreMeasure,
 	ActAmendMeasure, ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
 
-// CanSeeMeasure decides visibility (DESIGN.md): a draft open only to its
+// CanSeeMeasure decides visibility (docs/DESIGN.md): a draft open only to its
 // federations is seen by its editors, the members of its lead and
 // co-sponsoring federations, moderators and admins; once opened to the
 // platform or submitted, by every active account. To anyone else it does not

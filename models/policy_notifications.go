@@ -1,6 +1,6 @@
 package models
 
-// Notification types (API.md "Mail, notifications…"). comment.created, a
+// Notification types (docs/API.md "Mail, notifications…"). comment.created, a
 // comment on a measure you edit, is ours in addition to the contract's list.
 const (
 	NotifyCommentReply    = "comment.reply"

@@ -6,7 +6,7 @@ import "slices"
 // obj: the account (*User), or nil.
 const ActManageTOTP Action = "totp.manage"
 
-// needsSecondFactor: the roles that can turn on TOTP (SECURITY.md 6.3.3).
+// needsSecondFactor: the roles that can turn on TOTP (docs/SECURITY.md 6.3.3).
 func needsSecondFactor(u *User) bool { return slices.Contains(TOTPRoles, u.Role) }
 
 // totpRules is the second-factor action.

@@ -8,7 +8,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// Session lifetimes from SECURITY.md.
+// Session lifetimes from docs/SECURITY.md.
 const (
 	SessionIdle     = 30 * time.Minute
 	SessionAbsolute = 12 * time.Hour

@@ -73,7 +73,7 @@ func DecodeCursor(c string) (int64, error) {
 	return n, nil
 }
 
-// ClampLimit applies the list limits of API.md: default 50, at most 200.
+// ClampLimit applies the list limits of docs/API.md: default 50, at most 200.
 func ClampLimit(n int) int {
 	if n <= 0 {
 		return 50
@@ -279,7 +279,7 @@ func (s *Store) UpdateProfile(ctx context.Context, u *User, ch ProfileChange) (*
 // PasswordChange is a person's request to change their password.
 type PasswordChange struct {
 	Current, New string
-	// EndOtherSessions signs out every other browser (SECURITY.md 7.4.3);
+	// EndOtherSessions signs out every other browser (docs/SECURITY.md 7.4.3);
 	// RevokeTokens also revokes every API token. KeepSession is the
 	// session making the change.
 	EndOtherSessions bool

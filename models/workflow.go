@@ -2,7 +2,7 @@ package models
 
 import "fmt"
 
-// Measure statuses (DESIGN.md, "Measure workflow").
+// Measure statuses (docs/DESIGN.md, "Measure workflow").
 const (
 	StatusDraft            = "draft"
 	StatusInReview         = "in_review"
@@ -40,7 +40,7 @@ const (
 	TransRestore        Transition = "restore"
 )
 
-// Review decisions, as API.md spells them.
+// Review decisions, as docs/API.md spells them.
 const (
 	DecisionApproved         = "approved"
 	DecisionChangesRequested = "changes_requested"
@@ -60,7 +60,7 @@ func DecisionTransition(decision string) (Transition, bool) {
 	return "", false
 }
 
-// transitions is the DESIGN.md diagram as data:
+// transitions is the docs/DESIGN.md diagram as data:
 //
 //	draft ──submit──▶ in_review ──approve──▶ approved
 //	  ▲                  │  └──reject──▶ rejected

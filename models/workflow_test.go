@@ -6,7 +6,7 @@ import (
 	"pacte/models"
 )
 
-// TestWorkflow_Transitions is the DESIGN.md diagram as a table: every
+// TestWorkflow_Transitions is the docs/DESIGN.md diagram as a table: every
 // transition from every status, legal or not.
 func TestWorkflow_Transitions(t *testing.T) {
 	const x = "" // illegal

@@ -14,7 +14,7 @@ import (
 	"pacte/server/servertest"
 )
 
-// wantRFC3339UTC checks a time as API.md writes it.
+// wantRFC3339UTC checks a time as docs/API.md writes it.
 func wantRFC3339UTC(t *testing.T, what, v string) time.Time {
 	t.Helper()
 	ts, err := time.Parse(time.RFC3339, v)
@@ -24,7 +24,7 @@ func wantRFC3339UTC(t *testing.T, what, v string) time.Time {
 	return ts
 }
 
-// wantUserObject checks the user object of API.md field by field.
+// wantUserObject checks the user object of docs/API.md field by field.
 func wantUserObject(t *testing.T, raw json.RawMessage, u *models.User, withEmail bool) {
 	t.Helper()
 	var m map[string]any

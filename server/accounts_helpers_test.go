@@ -29,7 +29,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, app *servertest.App), opts .
 	}
 }
 
-// apiUser is the user object of API.md, decoded with every field optional
+// apiUser is the user object of docs/API.md, decoded with every field optional
 // so that a missing one shows.
 type apiUser struct {
 	ID             int64   `json:"id"`
@@ -41,7 +41,7 @@ type apiUser struct {
 	CreatedAt      string  `json:"created_at"`
 }
 
-// apiErrorBody is the error body of API.md.
+// apiErrorBody is the error body of docs/API.md.
 type apiErrorBody struct {
 	Error struct {
 		Code    string            `json:"code"`

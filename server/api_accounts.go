@@ -9,7 +9,7 @@ import (
 	"pacte/models"
 )
 
-// userJSON is the user object of API.md; the email only for the person,
+// userJSON is the user object of docs/API.md; the email only for the person,
 // moderators and admins.
 type userJSON struct {
 	ID             int64  `json:"id"`

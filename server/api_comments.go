@@ -8,7 +8,7 @@ import (
 	"pacte/models"
 )
 
-// commentJSON is a comment of API.md. One the caller may not read (hidden,
+// commentJSON is a comment of docs/API.md. One the caller may not read (hidden,
 // or a deleted comment kept because replies hang under it) is only
 // {id, parent_id, status, replies}; moderators also get hidden_reason,
 // hidden_by and open_reports.

@@ -10,7 +10,7 @@ import (
 	"pacte/models"
 )
 
-// notificationJSON is one item of GET /api/v1/notifications (API.md).
+// notificationJSON is one item of GET /api/v1/notifications (docs/API.md).
 type notificationJSON struct {
 	ID        int64      `json:"id"`
 	Type      string     `json:"type"`

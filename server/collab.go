@@ -14,7 +14,7 @@ import (
 	"pacte/models"
 )
 
-// Co-editing over the websocket (API.md collab.* messages, DESIGN.md
+// Co-editing over the websocket (docs/API.md collab.* messages, docs/DESIGN.md
 // "Co-editing"). The database is the authority: a push is accepted by
 // models.Store.PushCollab, in one transaction, only at the current version.
 // This file keeps, per instance, who has joined which measure (a room), and
@@ -135,7 +135,7 @@ func (c *collabService) close() {
 
 // --- wire messages ------------------------------------------------------------
 
-// collabIn is every collab.* client message (API.md).
+// collabIn is every collab.* client message (docs/API.md).
 type collabIn struct {
 	Measure  int64           `json:"measure"`
 	Version  *int64          `json:"version"`
@@ -307,7 +307,7 @@ func (c *collabService) handlePush(conn WSConn, raw json.RawMessage) error {
 			}
 			// The database did not answer: nothing was applied. Refused as
 			// stale, without a version, the client pulls and pushes again
-			// (API.md), rather than giving up on an internal error.
+			// (docs/API.md), rather than giving up on an internal error.
 			c.log.Warn("collab: a push failed on a database error; the client will retry", "measure", in.Measure, "err", err.Error())
 			conn.Send(rejected(in.Measure, -1, models.CollabStale))
 			return nil
@@ -892,7 +892,7 @@ func (m *collabMember) keeps(acc models.MeasureAccess) bool {
 
 // recheck takes out of the room every member who lost access under acc:
 // each gets collab.rejected forbidden and nothing more about the measure
-// (API.md); the others see their cursors go. It runs before updates are
+// (docs/API.md); the others see their cursors go. It runs before updates are
 // sent (a push's access as it committed, the access read with a fetch) and
 // for every event of the measure. readAt is when acc was read, or earlier:
 // members whose own check came after it were checked on something at least

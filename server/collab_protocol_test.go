@@ -14,7 +14,7 @@ import (
 	"pacte/server/servertest"
 )
 
-// TestCollab_Protocol walks through API.md's collab.* messages between two
+// TestCollab_Protocol walks through docs/API.md's collab.* messages between two
 // editors over real websockets, on each engine.
 func TestCollab_Protocol(t *testing.T) {
 	for _, engine := range storetest.Engines(t) {

@@ -74,7 +74,7 @@ func TestCSRF_NoCookieNoToken(t *testing.T) {
 		// A script signing in carries no cookie and needs no token.
 		wantStatus(t, script(app).Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 200)
 		// Nor does a JSON request from a client that holds the anonymous
-		// cookie but no session: no form can send JSON (API.md).
+		// cookie but no session: no form can send JSON (docs/API.md).
 		b := app.Anonymous()
 		getHTML(b, "/login")
 		wantStatus(t, b.Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 200)

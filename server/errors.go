@@ -14,7 +14,7 @@ import (
 	"pacte/models"
 )
 
-// apiError is the JSON error body of API.md.
+// apiError is the JSON error body of docs/API.md.
 type apiError struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`

@@ -20,7 +20,7 @@ func cspDirectives(csp string) map[string]string {
 	return out
 }
 
-// wantSecurityHeaders checks the headers SECURITY.md wants on every response.
+// wantSecurityHeaders checks the headers docs/SECURITY.md wants on every response.
 func wantSecurityHeaders(t *testing.T, what string, r *servertest.Response) {
 	t.Helper()
 	csp := cspDirectives(r.Header.Get("Content-Security-Policy"))

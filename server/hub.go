@@ -545,7 +545,7 @@ type endedSub struct {
 }
 
 // endSubLocked ends a connection's subscription to a measure it may no
-// longer see (API.md: an error forbidden with the topic, then nothing more
+// longer see (docs/API.md: an error forbidden with the topic, then nothing more
 // about that measure). The caller then passes it to afterEnded, without
 // the hub lock.
 func (h *Hub) endSubLocked(c *wsConn, topic string) bool {
@@ -610,7 +610,7 @@ type eventActor struct {
 	Name string `json:"name"`
 }
 
-// eventMessage is the wire form of an event (API.md, "Websocket /ws").
+// eventMessage is the wire form of an event (docs/API.md, "Websocket /ws").
 type eventMessage struct {
 	Type  string          `json:"type"`
 	ID    int64           `json:"id"`

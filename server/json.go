@@ -78,7 +78,7 @@ func queryInt(c echo.Context, name string) (int64, error) {
 	return n, nil
 }
 
-// jsonTime formats times as RFC 3339 UTC, as API.md requires.
+// jsonTime formats times as RFC 3339 UTC, as docs/API.md requires.
 func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // jsonTimePtr is jsonTime for optional times.

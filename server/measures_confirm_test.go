@@ -11,7 +11,7 @@ import (
 )
 
 // TestMeasures_Restore: a withdrawn measure's editors take it back up as a
-// draft (API.md …/restore); nobody else can, and only from withdrawn.
+// draft (docs/API.md …/restore); nobody else can, and only from withdrawn.
 func TestMeasures_Restore(t *testing.T) {
 	msEngines(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")

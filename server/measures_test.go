@@ -8,7 +8,7 @@ import (
 	"pacte/server/servertest"
 )
 
-// TestMeasures_Workflow walks the DESIGN.md diagram through the API on every
+// TestMeasures_Workflow walks the docs/DESIGN.md diagram through the API on every
 // engine: draft → submit → changes requested → edit → submit → approve.
 func TestMeasures_Workflow(t *testing.T) {
 	msEngines(t, func(t *testing.T, app *servertest.App) {

@@ -83,7 +83,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// contentSecurityPolicy is the policy of SECURITY.md; a page that mounts
+// contentSecurityPolicy is the policy of docs/SECURITY.md; a page that mounts
 // the co-editor adds its style nonce (render.go).
 func contentSecurityPolicy(styleNonce string) string {
 	style := "'self'"
@@ -103,7 +103,7 @@ func newStyleNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// secureHeaders sets the headers of SECURITY.md on every response. Echo's
+// secureHeaders sets the headers of docs/SECURITY.md on every response. Echo's
 // Secure() defaults are empty, so each is set here explicitly.
 func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -176,7 +176,7 @@ func isSafeMethod(m string) bool {
 // csrf protects unsafe cookie requests, as Echo's CSRF middleware does:
 // Sec-Fetch-Site first (same-origin passes, cross-site is refused whatever it
 // carries), then a token. Unlike Echo's double-submit cookie, the token is
-// bound to the server-side session, and it is the one API.md hands out in
+// bound to the server-side session, and it is the one docs/API.md hands out in
 // /api/v1/me; visitors without a session get a double-submit cookie, set by
 // the HTML pages that carry a form (pageCSRF), never by JSON or health
 // answers.
@@ -318,7 +318,7 @@ func (s *Server) csrfToken(c echo.Context, anon string) string {
 	return anon
 }
 
-// denied logs a refused attempt with who and what (SECURITY.md 16.3.2).
+// denied logs a refused attempt with who and what (docs/SECURITY.md 16.3.2).
 func (s *Server) denied(c echo.Context, why string) {
 	attrs := []any{"method", c.Request().Method, "route", c.Path(), "why", why, "ip", c.RealIP()}
 	if u := ctxUser(c); u != nil {

@@ -11,7 +11,7 @@ import (
 	"pacte/server/servertest"
 )
 
-// apiNotification is one item of GET /api/v1/notifications (API.md).
+// apiNotification is one item of GET /api/v1/notifications (docs/API.md).
 type apiNotification struct {
 	ID        int64  `json:"id"`
 	Type      string `json:"type"`

@@ -40,7 +40,7 @@ type presenceUser struct {
 	OrganizationID *int64 `json:"organization_id,omitempty"`
 }
 
-// presenceMessage is {"type":"presence"} (API.md). Total is added when the
+// presenceMessage is {"type":"presence"} (docs/API.md). Total is added when the
 // list was cut to presenceMaxUsers.
 type presenceMessage struct {
 	Type  string         `json:"type"`

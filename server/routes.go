@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	public.POST("/setup/:token", s.pageSetupSubmit)
 
 	publicAPI := s.group("/api/v1", nil)
+	publicAPI.GET("/openapi.json", s.apiOpenAPI) // the description of this API (openapi.go)
 	publicAPI.POST("/session", s.apiLogin)
 	publicAPI.DELETE("/session", s.apiLogout)
 	publicAPI.GET("/organizations", s.apiOrganizations)

@@ -154,7 +154,7 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 func (s *Server) Store() *models.Store { return s.store }
 
 // ServeHTTP makes the server an http.Handler. HEAD is answered wherever GET
-// is (API.md): the request is routed as a GET and its body is dropped.
+// is (docs/API.md): the request is routed as a GET and its body is dropped.
 // (Echo routes from the request it was handed, so this happens here rather
 // than in a middleware.)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

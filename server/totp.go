@@ -12,7 +12,7 @@ import (
 	"pacte/models"
 )
 
-// Second factor (SECURITY.md 6.3.3): enrolment on the profile page, the code
+// Second factor (docs/SECURITY.md 6.3.3): enrolment on the profile page, the code
 // step of the sign-in form, and the setting that makes it compulsory for
 // some roles. The API side of the sign-in is in apiLogin (the totp field).
 
@@ -39,7 +39,8 @@ var errTOTPEnrolmentRequired = models.CodedError(models.EForbidden, "totp_enrolm
 	"Your role requires two-step sign-in. Turn it on from your profile page first.")
 
 // totpExempt lists what a person who must still enrol may reach: the
-// profile and the enrolment, signing out, the language, and the assets.
+// profile and the enrolment, signing out, the language, the assets, and
+// the description of the API.
 func totpExempt(method, path string) bool {
 	switch path {
 	case "/profile", "/logout", "/language", "/login", "/login/totp", "/healthz", "/metrics":
@@ -49,7 +50,7 @@ func totpExempt(method, path string) bool {
 		return true
 	}
 	switch method + " " + path {
-	case "GET /api/v1/me", "DELETE /api/v1/session", "POST /api/v1/session":
+	case "GET /api/v1/me", "DELETE /api/v1/session", "POST /api/v1/session", "GET /api/v1/openapi.json":
 		return true
 	}
 	return false

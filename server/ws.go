@@ -378,7 +378,7 @@ type clientMessage struct {
 	State string `json:"state"`
 }
 
-// wsErrorMessage is {"type":"error"} (API.md); topic tells which
+// wsErrorMessage is {"type":"error"} (docs/API.md); topic tells which
 // subscription it is about, when it is about one.
 type wsErrorMessage struct {
 	Type    string `json:"type"`
@@ -464,7 +464,7 @@ func (c *wsConn) strike() int {
 }
 
 // refused answers a subscription that was denied. Denials are logged with
-// who and what (SECURITY.md), and counted like malformed messages: a client
+// who and what (docs/SECURITY.md), and counted like malformed messages: a client
 // that keeps asking for what it may not see is closed with 1008, so one
 // socket writes a bounded number of log lines.
 func (c *wsConn) refused(code, msg, topic string) {
@@ -682,7 +682,7 @@ func (c *wsConn) catchUp(sub *subscription, after int64) bool {
 
 // subscribedMessage tells the client its subscription is live and that
 // every event after lastID on the topic will reach it (or was replayed).
-// Not in API.md's list; an addition clients may ignore.
+// Not in docs/API.md's list; an addition clients may ignore.
 func subscribedMessage(topic string, lastID int64) []byte {
 	b, _ := json.Marshal(struct {
 		Type   string `json:"type"`

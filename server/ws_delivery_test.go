@@ -12,7 +12,7 @@ import (
 )
 
 // TestWS_Delivery: events reach the subscribers of their topics, in id
-// order, with the fields of API.md; the measures list gets measure.* and
+// order, with the fields of docs/API.md; the measures list gets measure.* and
 // cosponsor.* only; each event is checked against what the receiver may see
 // at send time; only moderators get data.moderator_only.
 func TestWS_Delivery(t *testing.T) {

@@ -1,1 +1,1 @@
-import"./chunks/chunk-HLZIHTWC.js";
+import"./chunks/chunk-G7AAXKZR.js";

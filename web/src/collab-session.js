@@ -1,5 +1,5 @@
 // collab-session.js — the client side of Pacte's co-editing protocol
-// (API.md "Websocket /ws", collab.* messages), independent of any view.
+// (docs/API.md "Websocket /ws", collab.* messages), independent of any view.
 //
 // The browser editor (editor.js) and the convergence test
 // (test/convergence.mjs) both drive this same class, so the test

@@ -58,6 +58,8 @@ export const KINDS = Object.freeze({
   no_open_reports: "conflict",
   unknown_type: "malformed",
   invalid_topic: "malformed",
+  not_subscribed: "conflict",
+  too_many_subscriptions: "too_many",
   too_many_connections: "too_many",
   server_busy: "too_many",
   too_many_documents: "too_many",

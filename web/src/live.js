@@ -1,4 +1,4 @@
-// live.js — the one websocket of a tab (see API.md "Websocket /ws").
+// live.js — the one websocket of a tab (see docs/API.md "Websocket /ws").
 //
 // It subscribes to the topics the page names in <body data-topics="…">,
 // remembers the last event id seen per topic so that a reconnect resumes
