@@ -1,36 +1,37 @@
 package collab
 
+import (
+	"time"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// diffTimeout bounds the diff; past it the change is coarser, never wrong.
+const diffTimeout = 200 * time.Millisecond
+
 // FromDiff returns a ChangeSet turning oldText into newText, for edits
-// made by the server itself (for example a save through the REST API
-// while others co-edit): it is broadcast to editors like any client
-// update.
+// made by the server itself (a save through the REST API or the form while
+// others co-edit): it is broadcast to editors like any client update.
 //
-// It trims the common prefix and suffix and replaces what is left in one
-// run, which is enough for whole-text saves and keeps the change small
-// for typical edits. Offsets are in UTF-16 units and the replaced range
-// never starts or ends inside a surrogate pair, so the change is accepted
-// by Apply on NewDoc(oldText) and by CodeMirror. When the texts are equal
-// the result is empty (it just keeps the document).
+// It comes from a character diff (with trivial equalities cleaned up), so
+// that a save touches only what it changed: comment anchors and other people's
+// concurrent edits elsewhere are left alone (a single replace-the-middle
+// change would swallow them). The diff works on runes, so no change splits
+// a surrogate pair; offsets are in UTF-16 units, as CodeMirror counts.
+// When the texts are equal the result keeps the document.
 func FromDiff(oldText, newText string) ChangeSet {
-	a, b := encode(oldText), encode(newText)
-	prefix := 0
-	for prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
-		prefix++
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = diffTimeout
+	var b builder
+	for _, d := range dmp.DiffCleanupSemantic(dmp.DiffMain(oldText, newText, false)) {
+		switch d.Type {
+		case diffmatchpatch.DiffEqual:
+			b.keep(UTF16Len(d.Text))
+		case diffmatchpatch.DiffDelete:
+			b.replace(UTF16Len(d.Text), nil)
+		case diffmatchpatch.DiffInsert:
+			b.replace(0, encode(d.Text))
+		}
 	}
-	if prefix > 0 && isHigh(a[prefix-1]) {
-		prefix-- // the two texts differ in the low half: replace the pair
-	}
-	suffix := 0
-	for suffix < len(a)-prefix && suffix < len(b)-prefix &&
-		a[len(a)-1-suffix] == b[len(b)-1-suffix] {
-		suffix++
-	}
-	if suffix > 0 && isLow(a[len(a)-suffix]) {
-		suffix-- // the two texts differ in the high half: replace the pair
-	}
-	var bld builder
-	bld.keep(prefix)
-	bld.replace(len(a)-prefix-suffix, b[prefix:len(b)-suffix])
-	bld.keep(suffix)
-	return bld.changeSet()
+	return b.changeSet()
 }

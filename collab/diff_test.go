@@ -1,6 +1,11 @@
 package collab
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestFromDiff(t *testing.T) {
 	cases := []struct{ name, old, new, want string }{
@@ -55,5 +60,53 @@ func TestFromDiff_AllSplitsOfEmojiText(t *testing.T) {
 				t.Errorf("FromDiff(%q, %q) applied = %q, %v", a, b, out.String(), err)
 			}
 		}
+	}
+}
+
+// TestFromDiff_RandomTexts: the change built for a server save turns the
+// old text into the new one, whatever the alphabet, and its JSON parses
+// like a browser's.
+func TestFromDiff_RandomTexts(t *testing.T) {
+	alphabet := []string{"a", "b", " ", "\n", "é", "م", "ر", "😀", "👍🏽", "🇲🇦", "ⵣ", "\n\n"}
+	r := rand.New(rand.NewPCG(1, 2))
+	gen := func() string {
+		var b strings.Builder
+		for n := r.IntN(40); n > 0; n-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for i := 0; i < 2000; i++ {
+		old, next := gen(), gen()
+		if i%3 == 0 { // related texts, as real saves are
+			next = old[:len(old)/2] + gen() + old[len(old)/2:]
+			if !utf8.ValidString(next) {
+				continue
+			}
+		}
+		raw, err := FromDiff(old, next).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := ParseChangeSet(raw)
+		if err != nil {
+			t.Fatalf("%q → %q: %s does not parse: %v", old, next, raw, err)
+		}
+		doc, err := cs.Apply(NewDoc(old))
+		if err != nil || doc.String() != next {
+			t.Fatalf("%q → %q: %s gives %q, %v", old, next, raw, doc.String(), err)
+		}
+	}
+}
+
+// TestFromDiff_LeavesOtherWordsAlone: a save that changes two distant
+// words changes just those, so anchors and edits in between survive.
+func TestFromDiff_LeavesOtherWordsAlone(t *testing.T) {
+	old := "Les PME marocaines exportent. Le cloud souverain avance. Les jeunes codent."
+	next := "Les TPE marocaines exportent. Le cloud souverain avance. Les jeunes apprennent."
+	got, _ := FromDiff(old, next).MarshalJSON()
+	want := `[4,[0,"T"],1,[1],62,[3,"apprenn"],4]` // the middle sentence is kept whole
+	if string(got) != want {
+		t.Errorf("FromDiff = %s, want %s", got, want)
 	}
 }

@@ -2,8 +2,8 @@ package collab
 
 // Anchors and cursor positions reach the API as UTF-16 offsets (what the
 // browser's CodeMirror reports), while Go code slices strings by byte.
-// These helpers convert between the three ways of counting. Invalid UTF-8
-// bytes count as one rune and one UTF-16 unit each, as in NewDoc. Every
+// These helpers convert between the two ways of counting. Invalid UTF-8
+// bytes count as one UTF-16 unit each, as in NewDoc. Every
 // helper returns ok=false, instead of a wrong offset, when the offset is
 // out of range or does not fall on a character boundary (inside a
 // surrogate pair or inside a multi-byte UTF-8 sequence).
@@ -55,49 +55,6 @@ func ByteToUTF16Offset(s string, b int) (int, bool) {
 		units += unitsOf(r)
 	}
 	if b == len(s) {
-		return units, true
-	}
-	return 0, false
-}
-
-// UTF16ToRuneOffset converts a UTF-16 offset into s to a rune (code
-// point) offset.
-func UTF16ToRuneOffset(s string, u int) (int, bool) {
-	if u < 0 {
-		return 0, false
-	}
-	units, runes := 0, 0
-	for _, r := range s {
-		if units == u {
-			return runes, true
-		}
-		if units > u {
-			return 0, false
-		}
-		units += unitsOf(r)
-		runes++
-	}
-	if units == u {
-		return runes, true
-	}
-	return 0, false
-}
-
-// RuneToUTF16Offset converts a rune (code point) offset into s to a
-// UTF-16 offset.
-func RuneToUTF16Offset(s string, r int) (int, bool) {
-	if r < 0 {
-		return 0, false
-	}
-	units, runes := 0, 0
-	for _, c := range s {
-		if runes == r {
-			return units, true
-		}
-		units += unitsOf(c)
-		runes++
-	}
-	if runes == r {
 		return units, true
 	}
 	return 0, false

@@ -55,40 +55,6 @@ func TestByteToUTF16Offset(t *testing.T) {
 	}
 }
 
-func TestUTF16ToRuneOffset(t *testing.T) {
-	const s = "aé👍🏽م" // runes: 0 1 2 3 4, end 5
-	cases := []struct {
-		u, want int
-		ok      bool
-	}{
-		{0, 0, true}, {2, 2, true}, {3, 0, false}, {4, 3, true}, {6, 4, true},
-		{7, 5, true}, {8, 0, false}, {-2, 0, false},
-	}
-	for _, tc := range cases {
-		got, ok := UTF16ToRuneOffset(s, tc.u)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("UTF16ToRuneOffset(%d) = %d, %v; want %d, %v", tc.u, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
-func TestRuneToUTF16Offset(t *testing.T) {
-	const s = "aé👍🏽م"
-	cases := []struct {
-		r, want int
-		ok      bool
-	}{
-		{0, 0, true}, {2, 2, true}, {3, 4, true}, {4, 6, true}, {5, 7, true},
-		{6, 0, false}, {-1, 0, false},
-	}
-	for _, tc := range cases {
-		got, ok := RuneToUTF16Offset(s, tc.r)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("RuneToUTF16Offset(%d) = %d, %v; want %d, %v", tc.r, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestOffsets_RoundTrip(t *testing.T) {
 	for _, s := range []string{"", "مرحبا بالعالم", "événement", "👍🏽 🇲🇦 ok", "a\xffb"} {
 		for u := 0; u <= UTF16Len(s); u++ {
@@ -98,10 +64,6 @@ func TestOffsets_RoundTrip(t *testing.T) {
 			}
 			if back, ok := ByteToUTF16Offset(s, b); !ok || back != u {
 				t.Errorf("%q: unit %d -> byte %d -> unit %d, %v", s, u, b, back, ok)
-			}
-			r, ok := UTF16ToRuneOffset(s, u)
-			if back, ok2 := RuneToUTF16Offset(s, r); !ok || !ok2 || back != u {
-				t.Errorf("%q: unit %d -> rune %d -> unit %d", s, u, r, back)
 			}
 		}
 	}

@@ -119,10 +119,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	// The value is not echoed: a keyword DSN would carry its password.
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		return c, fmt.Errorf("DATABASE_URL must be a postgres:// URL (leave it empty for SQLite)")
-	}
+	// DATABASE_URL is checked where it is used, by models.Open.
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

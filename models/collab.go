@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"pacte/collab"
 )
@@ -391,8 +390,8 @@ func (tx *Tx) AppendServerChange(measureID int64, oldBody, newBody string, u *Us
 	if oldBody == newBody {
 		return m.CollabVersion, nil
 	}
-	changes := serverChange(oldBody, newBody)
-	cs, err := collab.ParseChangeSet(changes)
+	cs := collab.FromDiff(oldBody, newBody)
+	changes, err := cs.MarshalJSON()
 	if err != nil {
 		return 0, err
 	}
@@ -401,58 +400,6 @@ func (tx *Tx) AppendServerChange(measureID int64, oldBody, newBody string, u *Us
 		return 0, err
 	}
 	return m.CollabVersion + 1, nil
-}
-
-// serverChange builds the ChangeSet JSON turning oldText into newText from
-// a character diff, so that a save through the API touches only what it
-// changed: comment anchors and other people's concurrent edits elsewhere
-// are left alone (a single replace-the-middle change would swallow them).
-// The diff works on runes, so no change splits a surrogate pair. It is
-// bounded in time; past that it is coarser, never wrong.
-func serverChange(oldText, newText string) json.RawMessage {
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = 200 * time.Millisecond
-	diffs := dmp.DiffCleanupSemantic(dmp.DiffMain(oldText, newText, false))
-	var b bytes.Buffer
-	b.WriteByte('[')
-	first := true
-	sep := func() {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-	}
-	for i := 0; i < len(diffs); i++ {
-		d := diffs[i]
-		switch d.Type {
-		case diffmatchpatch.DiffEqual:
-			sep()
-			b.WriteString(strconv.Itoa(collab.UTF16Len(d.Text)))
-		case diffmatchpatch.DiffDelete, diffmatchpatch.DiffInsert:
-			deleted, inserted := 0, ""
-			for ; i < len(diffs) && diffs[i].Type != diffmatchpatch.DiffEqual; i++ {
-				if diffs[i].Type == diffmatchpatch.DiffDelete {
-					deleted += collab.UTF16Len(diffs[i].Text)
-				} else {
-					inserted += diffs[i].Text
-				}
-			}
-			i--
-			sep()
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(deleted))
-			if inserted != "" {
-				for _, line := range strings.Split(inserted, "\n") {
-					lit, _ := json.Marshal(line)
-					b.WriteByte(',')
-					b.Write(lit)
-				}
-			}
-			b.WriteByte(']')
-		}
-	}
-	b.WriteByte(']')
-	return b.Bytes()
 }
 
 // CollabUpdatesSince returns the accepted updates from version on (at most

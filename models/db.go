@@ -84,7 +84,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.Channel = "pacte_events_" + sanitizeIdent(schema)
 	} else {
 		if url != "" {
-			return nil, fmt.Errorf("DATABASE_URL must start with postgres:// (or be empty for SQLite), got %q", redactURL(url))
+			// The value is not echoed: a keyword DSN would carry its password.
+			return nil, fmt.Errorf("DATABASE_URL must be a postgres:// URL (leave it empty for SQLite)")
 		}
 		s.Dialect = SQLite
 		dir := opts.DataDir
@@ -230,11 +231,3 @@ var identRe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
 func sanitizeIdent(s string) string { return identRe.ReplaceAllString(s, "_") }
 
-// redactURL hides a password in a database URL before it is printed.
-func redactURL(u string) string {
-	re := regexp.MustCompile(`(://[^:/@]+:)[^@]*@`)
-	return re.ReplaceAllString(u, "${1}***@")
-}
-
-// RedactURL is redactURL for the start-up banner.
-func RedactURL(u string) string { return redactURL(u) }

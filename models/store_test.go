@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"pacte/models"
@@ -65,5 +66,19 @@ func TestOpen_SQLitePragmas(t *testing.T) {
 	}
 	if sync != 2 || fk != 1 || mode != "wal" {
 		t.Errorf("synchronous=%d foreign_keys=%d journal_mode=%s; want 2, 1, wal", sync, fk, mode)
+	}
+}
+
+// TestOpen_RefusesOtherDatabases: a DATABASE_URL that is not PostgreSQL is
+// refused (never a silent SQLite), without echoing a password it may carry.
+func TestOpen_RefusesOtherDatabases(t *testing.T) {
+	for _, url := range []string{"mysql://pacte:s3cret-pass@db/pacte", "host=db user=pacte password=s3cret-pass"} {
+		_, err := models.Open(context.Background(), models.Options{DatabaseURL: url, DataDir: t.TempDir()})
+		if err == nil {
+			t.Fatalf("%q was accepted", url)
+		}
+		if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "DATABASE_URL") {
+			t.Errorf("%q: %v", url, err)
+		}
 	}
 }
