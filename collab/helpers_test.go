@@ -51,16 +51,3 @@ func desc(t testing.TB, spec string) ChangeSet {
 	}
 	return ChangeSet{sections: secs}
 }
-
-// specOf writes a change set in the notation desc reads.
-func specOf(cs ChangeSet) string {
-	var parts []string
-	for _, s := range cs.sections {
-		if s.keep {
-			parts = append(parts, strconv.Itoa(s.old))
-		} else {
-			parts = append(parts, strconv.Itoa(s.old)+":"+strconv.Itoa(len(s.text)))
-		}
-	}
-	return strings.Join(parts, " ")
-}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pacte/models"
 )
 
 // Config is every setting the binary reads.
@@ -119,7 +121,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	// DATABASE_URL is checked where it is used, by models.Open.
+	if err := models.CheckDatabaseURL(c.DatabaseURL); err != nil {
+		return c, err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -55,6 +56,16 @@ type Store struct {
 	committed func([]Event) // called after a transaction that wrote events commits
 }
 
+// CheckDatabaseURL is the rule for DATABASE_URL: empty (SQLite) or a
+// postgres:// URL. The error does not echo the value: a keyword DSN would
+// carry its password.
+func CheckDatabaseURL(url string) error {
+	if url == "" || strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return nil
+	}
+	return errors.New("DATABASE_URL must be a postgres:// URL (leave it empty for SQLite)")
+}
+
 // Open connects, applies pending migrations and seeds the reference data.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	log := opts.Logger
@@ -64,8 +75,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{Now: func() time.Time { return time.Now().UTC() }, log: log}
 	gcfg := &gorm.Config{Logger: logger.Discard, NowFunc: func() time.Time { return s.Now() }, TranslateError: false}
 	url := opts.DatabaseURL
+	if err := CheckDatabaseURL(url); err != nil {
+		return nil, err
+	}
 	var err error
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+	if url != "" {
 		s.Dialect = Postgres
 		s.DSN = url
 		s.db, err = gorm.Open(postgres.Open(url), gcfg)
@@ -83,10 +97,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		s.Channel = "pacte_events_" + sanitizeIdent(schema)
 	} else {
-		if url != "" {
-			// The value is not echoed: a keyword DSN would carry its password.
-			return nil, fmt.Errorf("DATABASE_URL must be a postgres:// URL (leave it empty for SQLite)")
-		}
 		s.Dialect = SQLite
 		dir := opts.DataDir
 		if dir == "" {
@@ -230,4 +240,3 @@ func splitSQL(body string) []string {
 var identRe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
 func sanitizeIdent(s string) string { return identRe.ReplaceAllString(s, "_") }
-
