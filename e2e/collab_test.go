@@ -140,9 +140,29 @@ func TestCollab_TwoEditors(t *testing.T) {
 	const fromYoussef = "\n\nيدعم أوسيم هذا الإجراء 🇲🇦 بقوة ✅"
 	a.step("go to the start", chromedp.Focus(chromedp.CSS(".cm-content"), chromedp.NodeVisible), chromedp.KeyEvent(kb.Home, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	y.step("go to the end", chromedp.Focus(chromedp.CSS(".cm-content"), chromedp.NodeVisible), chromedp.KeyEvent(kb.End, chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	// Youssef starts once the server has accepted Amina's first keys, and
+	// types while she goes on: their pushes overlap whatever the machine's
+	// load (a fixed start raced, and on a busy machine one could finish
+	// before the other began).
+	aminaStarted := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		for {
+			var n int64
+			if err := app.Store.Read(ctx).Raw("SELECT COUNT(*) FROM collab_updates WHERE measure_id = ? AND user_id = ?", id, amina.ID).Scan(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
 	together(t, map[*Tab][]chromedp.Action[chromedp.Void]{
-		a: {typeKeys(strings.TrimSpace(fromAmina), 25*time.Millisecond), insertWords("\n\n", 0)},
-		y: {insertWords(fromYoussef, 60*time.Millisecond)},
+		a: {typeKeys(strings.TrimSpace(fromAmina), 50*time.Millisecond), insertWords("\n\n", 0)},
+		y: {aminaStarted, insertWords(fromYoussef, 60*time.Millisecond)},
 	})
 	want := fromAmina + commentsBody + fromYoussef
 	wantJS := fmt.Sprintf("%q", want)
