@@ -150,60 +150,94 @@ func (s *Store) Audit(ctx context.Context, viewer *User, f AuditFilter) (Page[Au
 		q = q.Where("measure_id IS NOT NULL")
 	}
 	seen := map[int64]bool{} // measure id → visible, for this request
-	visible := func(e *Event) bool {
+	visible := func(e *Event) (bool, error) {
 		if all {
-			return true
+			return true, nil
 		}
 		if e.MeasureID == nil {
-			return false
+			return false, nil
 		}
 		ok, known := seen[*e.MeasureID]
 		if !known {
 			m, err := s.MeasureAccessByID(ctx, *e.MeasureID)
+			if err != nil && ErrorKind(err) != ENotFound {
+				return false, err // a database error is not "invisible"
+			}
 			ok = err == nil && CanSeeMeasure(viewer, m)
 			seen[*e.MeasureID] = ok
 		}
-		return ok
+		return ok, nil
 	}
-	var events []Event
-	scanned := int64(0)
-	exhausted := false
-	for round := 0; round < auditScanMax && len(events) <= limit; round++ {
+	scan := auditScan{limit: limit, before: before}
+	n := auditScanBatch
+	if all {
+		n = limit + 1 // every row is visible: one batch is the page
+	}
+	for round := 0; round < auditScanMax && !scan.full(); round++ {
 		batch := q.Session(&gorm.Session{})
-		if before > 0 {
-			batch = batch.Where("id < ?", before)
-		}
-		n := auditScanBatch
-		if all {
-			n = limit + 1
+		if scan.before > 0 {
+			batch = batch.Where("id < ?", scan.before)
 		}
 		var rows []Event
 		if err := batch.Order("id DESC").Limit(n).Find(&rows).Error; err != nil {
 			return page, dbError(err)
 		}
-		for i := range rows {
-			before, scanned = rows[i].ID, rows[i].ID
-			if visible(&rows[i]) {
-				events = append(events, rows[i])
-				if len(events) > limit {
-					break
-				}
-			}
+		if err := scan.add(rows, n, visible); err != nil {
+			return page, err
 		}
-		if len(rows) < n {
-			exhausted = true
+		if scan.exhausted {
 			break
 		}
 	}
-	switch {
-	case len(events) > limit:
-		events = events[:limit]
-		page.NextCursor = EncodeCursor(events[limit-1].ID)
-	case !exhausted && scanned > 0:
-		// The scan stopped early: go on from where it stopped.
-		page.NextCursor = EncodeCursor(scanned)
-	}
+	events, next := scan.result()
+	page.NextCursor = next
 	return s.auditEntries(ctx, viewer, events, page)
+}
+
+// auditScan gathers one page of the audit trail from batches of the log
+// read newest first, keeping the events the reader may see. It reads
+// nothing itself, so its paging is table-tested without a database.
+type auditScan struct {
+	limit     int
+	before    int64 // the next batch reads ids below this (0: from the newest)
+	events    []Event
+	scanned   int64 // the oldest id looked at
+	exhausted bool  // the log has nothing older
+}
+
+// full: a page and one more event are in hand (so there is a next page).
+func (a *auditScan) full() bool { return len(a.events) > a.limit }
+
+// add takes one batch of at most size rows, newest first.
+func (a *auditScan) add(rows []Event, size int, visible func(*Event) (bool, error)) error {
+	for i := range rows {
+		a.before, a.scanned = rows[i].ID, rows[i].ID
+		ok, err := visible(&rows[i])
+		if err != nil {
+			return err
+		}
+		if ok {
+			a.events = append(a.events, rows[i])
+			if a.full() {
+				return nil
+			}
+		}
+	}
+	a.exhausted = len(rows) < size
+	return nil
+}
+
+// result is the page's events and the cursor of the next page: after its
+// last event when there are more, or after the last row looked at when the
+// scan stopped early (too many rows the reader may not see).
+func (a *auditScan) result() ([]Event, string) {
+	switch {
+	case a.full():
+		return a.events[:a.limit], EncodeCursor(a.events[a.limit-1].ID)
+	case !a.exhausted && a.scanned > 0:
+		return a.events, EncodeCursor(a.scanned)
+	}
+	return a.events, ""
 }
 
 // auditEntries names the actors and takes out of each payload what the

@@ -59,63 +59,10 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 			return err
 		}
 		before := *m
-		fe := FieldErrors{}
-		var changed []string
-		if ch.Title != nil {
-			t := strings.TrimSpace(normalizeText(*ch.Title))
-			checkTitle(fe, t)
-			if t != m.Title {
-				m.Title, changed = t, append(changed, "title")
-			}
-		}
-		if ch.Summary != nil {
-			t := strings.TrimSpace(normalizeText(*ch.Summary))
-			checkSummary(fe, t)
-			if t != m.Summary {
-				m.Summary, changed = t, append(changed, "summary")
-			}
-		}
-		if ch.Body != nil {
-			if err := checkBody(fe, *ch.Body); err != nil {
-				return err
-			}
-			if *ch.Body != m.Body {
-				m.Body, changed = *ch.Body, append(changed, "body")
-			}
-		}
-		if ch.Pillar != nil || ch.Axis != nil {
-			pillar, axis := m.Pillar, m.AxisKey()
-			if ch.Pillar != nil {
-				pillar = strings.TrimSpace(*ch.Pillar)
-			}
-			if ch.Axis != nil {
-				axis = strings.TrimSpace(*ch.Axis)
-			}
-			if err := checkTaxonomy(tx.DB, fe, pillar, axis); err != nil {
-				return err
-			}
-			if pillar != m.Pillar {
-				m.Pillar, changed = pillar, append(changed, "pillar")
-			}
-			if axis != m.AxisKey() {
-				m.Axis, changed = optString(axis), append(changed, "axis")
-			}
-		}
-		if ch.Visibility != nil {
-			switch *ch.Visibility {
-			case VisibilityPlatform:
-				if m.Visibility != VisibilityPlatform {
-					m.Visibility, changed = VisibilityPlatform, append(changed, "visibility")
-				}
-			case VisibilityFederation:
-				if m.Visibility != VisibilityFederation {
-					fe.Add("visibility", "A measure opened to the platform cannot be closed again.")
-				}
-			default:
-				fe.Add("visibility", "Visibility is federation or platform.")
-			}
-		}
-		if err := fe.Err(); err != nil {
+		changed, err := applyMeasureChange(m, ch, func(fe FieldErrors, pillar, axis string) error {
+			return checkTaxonomy(tx.DB, fe, pillar, axis)
+		})
+		if err != nil {
 			return err
 		}
 		if len(changed) == 0 {
@@ -134,10 +81,7 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 		if res.RowsAffected != 1 {
 			return StaleRevision(m.Revision - 1) // never on a locked row; the guard stays for safety
 		}
-		reason := RevisionEdit
-		if len(changed) == 1 && changed[0] == "visibility" {
-			reason = RevisionOpened
-		}
+		reason := revisionReason(changed)
 		// The co-editing log first, so that the revision records the co-editing version
 		// that holds this change.
 		if before.Body != m.Body {
@@ -163,6 +107,86 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 		return nil, err
 	}
 	return out, nil
+}
+
+// applyMeasureChange applies an edit to m in memory and names the fields
+// it changed, in a fixed order. Each field sent is cleaned and checked;
+// taxonomy checks a pillar and axis against the reference data. On an
+// error m is left as it was. It reads and writes nothing else, so its rules
+// are table-tested without a database.
+func applyMeasureChange(m *Measure, ch MeasureChange, taxonomy func(fe FieldErrors, pillar, axis string) error) ([]string, error) {
+	next := *m
+	fe := FieldErrors{}
+	var changed []string
+	if ch.Title != nil {
+		t := strings.TrimSpace(normalizeText(*ch.Title))
+		checkTitle(fe, t)
+		if t != next.Title {
+			next.Title, changed = t, append(changed, "title")
+		}
+	}
+	if ch.Summary != nil {
+		t := strings.TrimSpace(normalizeText(*ch.Summary))
+		checkSummary(fe, t)
+		if t != next.Summary {
+			next.Summary, changed = t, append(changed, "summary")
+		}
+	}
+	if ch.Body != nil {
+		b := normalizeText(*ch.Body)
+		if err := checkBody(fe, b); err != nil {
+			return nil, err
+		}
+		if b != next.Body {
+			next.Body, changed = b, append(changed, "body")
+		}
+	}
+	if ch.Pillar != nil || ch.Axis != nil {
+		pillar, axis := next.Pillar, next.AxisKey()
+		if ch.Pillar != nil {
+			pillar = strings.TrimSpace(*ch.Pillar)
+		}
+		if ch.Axis != nil {
+			axis = strings.TrimSpace(*ch.Axis)
+		}
+		if err := taxonomy(fe, pillar, axis); err != nil {
+			return nil, err
+		}
+		if pillar != next.Pillar {
+			next.Pillar, changed = pillar, append(changed, "pillar")
+		}
+		if axis != next.AxisKey() {
+			next.Axis, changed = optString(axis), append(changed, "axis")
+		}
+	}
+	if ch.Visibility != nil {
+		switch *ch.Visibility {
+		case VisibilityPlatform:
+			if next.Visibility != VisibilityPlatform {
+				next.Visibility, changed = VisibilityPlatform, append(changed, "visibility")
+			}
+		case VisibilityFederation:
+			if next.Visibility != VisibilityFederation {
+				fe.Add("visibility", "A measure opened to the platform cannot be closed again.")
+			}
+		default:
+			fe.Add("visibility", "Visibility is federation or platform.")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	*m = next
+	return changed, nil
+}
+
+// revisionReason is why an edit's revision is saved: opening the measure
+// to the platform, when that is all it did, or an edit.
+func revisionReason(changed []string) string {
+	if len(changed) == 1 && changed[0] == "visibility" {
+		return RevisionOpened
+	}
+	return RevisionEdit
 }
 
 var transitionAction = map[Transition]Action{

@@ -220,16 +220,9 @@ func (s *Store) ModerationQueue(ctx context.Context, actor *User, f ModerationFi
 		ids = append(ids, c.ID)
 		measureIDs = append(measureIDs, c.MeasureID)
 	}
-	var titles []struct {
-		ID    int64
-		Title string
-	}
+	var titles []MeasureTitle
 	if err := db.Table("measures").Select("id, title").Where("id IN ?", measureIDs).Scan(&titles).Error; err != nil {
 		return page, dbError(err)
-	}
-	titleOf := map[int64]string{}
-	for _, t := range titles {
-		titleOf[t.ID] = t.Title
 	}
 	var reports []Report
 	if err := db.Where("comment_id IN ? AND resolved_at IS NULL", ids).Order("id").Find(&reports).Error; err != nil {
@@ -242,14 +235,6 @@ func (s *Store) ModerationQueue(ctx context.Context, actor *User, f ModerationFi
 	reporters, err := s.UsersByIDs(ctx, reporterIDs)
 	if err != nil {
 		return page, err
-	}
-	byComment := map[int64][]ReportView{}
-	for _, r := range reports {
-		ref := UserRef{ID: r.ReporterID}
-		if u, ok := reporters[r.ReporterID]; ok {
-			ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
-		}
-		byComment[r.CommentID] = append(byComment[r.CommentID], ReportView{Reporter: ref, Reason: r.Reason, CreatedAt: r.CreatedAt})
 	}
 	// One pass per measure: visibility, names and permissions in a few
 	// queries rather than a few per comment.
@@ -274,10 +259,32 @@ func (s *Store) ModerationQueue(ctx context.Context, actor *User, f ModerationFi
 			views[v.ID] = v
 		}
 	}
+	page.Items = moderationItems(rows, views, titles, reports, reporters)
+	return page, nil
+}
+
+// moderationItems puts the queue together, in the order of rows: each
+// comment the moderator may see (views), with its measure's title and its
+// open reports, oldest first, under their reporters' names. It reads
+// nothing, so it is table-tested without a database.
+func moderationItems(rows []Comment, views map[int64]*CommentView, titles []MeasureTitle, reports []Report, reporters map[int64]*User) []ModerationItem {
+	titleOf := map[int64]string{}
+	for _, t := range titles {
+		titleOf[t.ID] = t.Title
+	}
+	byComment := map[int64][]ReportView{}
+	for _, r := range reports {
+		ref := UserRef{ID: r.ReporterID}
+		if u, ok := reporters[r.ReporterID]; ok {
+			ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
+		}
+		byComment[r.CommentID] = append(byComment[r.CommentID], ReportView{Reporter: ref, Reason: r.Reason, CreatedAt: r.CreatedAt})
+	}
+	items := []ModerationItem{}
 	for _, c := range rows {
 		if v, ok := views[c.ID]; ok {
-			page.Items = append(page.Items, ModerationItem{Comment: v, MeasureTitle: titleOf[c.MeasureID], Reports: byComment[c.ID]})
+			items = append(items, ModerationItem{Comment: v, MeasureTitle: titleOf[c.MeasureID], Reports: byComment[c.ID]})
 		}
 	}
-	return page, nil
+	return items
 }

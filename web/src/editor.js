@@ -28,7 +28,9 @@ import { CollabSession } from "./collab-session.js";
 import { FieldAutosave } from "./field-autosave.js";
 import { adoptEditorStyles } from "./csp-styles.js";
 import { keepRemoteCursors, pruneStale, remoteCursors, removeRemoteCursor, setRemoteCursor } from "./remote-cursors.js";
-import { csrfToken, debounce, label, throttle } from "./util.js";
+import { livePreview } from "./preview.js";
+import { combinedState, paintSaveState } from "./save-status.js";
+import { label, throttle } from "./util.js";
 
 import { Compartment, EditorState, Prec, Transaction } from "@codemirror/state";
 import { EditorView, drawSelection, keymap } from "@codemirror/view";
@@ -37,8 +39,6 @@ import { LanguageSupport, defaultHighlightStyle, syntaxHighlighting } from "@cod
 import { markdownKeymap, markdownLanguage, pasteURLAsLink } from "@codemirror/lang-markdown";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { collab, getSyncedVersion } from "@codemirror/collab";
-
-const PREVIEW_DELAY = 400;
 
 // Markdown (GFM) without markdown()'s HTML, CSS and JavaScript parsers for
 // embedded HTML and fenced code: they would triple the bundle to colour
@@ -61,65 +61,72 @@ function mount(form) {
   const measure = Number(form.dataset.measure || document.body.dataset.measureId);
   if (!textarea || !Number.isFinite(measure)) return null;
   form.dataset.editorMounted = "";
+  const editor = new CoEditor(form, textarea, measure);
+  editor.listen();
+  editor.guardLeaving();
+  return editor.handle();
+}
 
-  const clientID = newClientID();
-  const topic = `measure:${measure}`;
-  const rtl = document.documentElement.dir === "rtl";
-  // With <meta name="csp-nonce"> (and that nonce in style-src) CodeMirror's
-  // own <style> element is allowed; without it csp-styles.js steps in.
-  const nonce = document.querySelector('meta[name="csp-nonce"]')?.content;
-  const editable = new Compartment();
-  const saveEls = () => document.querySelectorAll("[data-save-state]");
-  let haveDoc = false;
-  let errorReason = null;
-  let session = null;
-  let view = null;
-  let lastEditable = false;
-  const canEdit = () => haveDoc && !session?.blocked;
-  const currentText = () => view.state.doc.toString();
+/**
+ * CoEditor is one edit form run live: CodeMirror in place of the body's
+ * textarea (kept in sync, so the form still posts), the collab protocol
+ * through a CollabSession, the other fields through FieldAutosave, and the
+ * status line, preview and other editors' cursors.
+ */
+class CoEditor {
+  constructor(form, textarea, measure) {
+    this.form = form;
+    this.textarea = textarea;
+    this.measure = measure;
+    this.topic = `measure:${measure}`;
+    this.clientID = newClientID();
+    this.rtl = document.documentElement.dir === "rtl";
+    // With <meta name="csp-nonce"> (and that nonce in style-src)
+    // CodeMirror's own <style> element is allowed; without it csp-styles.js
+    // steps in.
+    this.nonce = document.querySelector('meta[name="csp-nonce"]')?.content;
+    this.editable = new Compartment();
+    this.haveDoc = false; // the server's document has arrived
+    this.errorReason = null; // the last failure, shown until the person types on
+    this.lastEditable = false;
+    this.label = textarea.labels?.[0]?.textContent.trim() || textarea.getAttribute("aria-label") || "";
+    this.message = form.querySelector("[data-editor-message]") || makeMessage(form, textarea);
+    this.preview = document.querySelector("[data-preview]");
+    this.schedulePreview = livePreview(this.preview, () => this.text());
+    this.sendCursor = throttle(() => this.cursorMoved(), CURSOR_EVERY);
 
-  const message = form.querySelector("[data-editor-message]") || makeMessage(form, textarea);
-  const host = document.createElement("div");
-  host.className = "editor-cm";
-  textarea.after(host);
-  textarea.hidden = true;
-
-  // --- preview -----------------------------------------------------------
-  const preview = document.querySelector("[data-preview]");
-  let previewAbort = null;
-  const schedulePreview = preview ? debounce(renderPreview, PREVIEW_DELAY) : () => {};
-  async function renderPreview() {
-    previewAbort?.abort();
-    previewAbort = new AbortController();
-    preview.setAttribute("aria-busy", "true");
-    try {
-      const res = await fetch("/api/v1/preview", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRF-Token": csrfToken(),
-        },
-        body: JSON.stringify({ body: currentText() }),
-        signal: previewAbort.signal,
-      });
-      if (!res.ok) throw new Error(`preview: ${res.status}`);
-      const { html } = await res.json();
-      preview.innerHTML = html ?? ""; // sanitised by the server
-      preview.dataset.state = "ok";
-    } catch (err) {
-      if (err.name !== "AbortError") preview.dataset.state = "error";
-    } finally {
-      preview.removeAttribute("aria-busy");
-    }
+    const host = document.createElement("div");
+    host.className = "editor-cm";
+    textarea.after(host);
+    textarea.hidden = true;
+    // Until the server sends the document the editor shows the textarea's
+    // text, read-only: typing into a copy that may be outdated would
+    // create edits that can't be rebased.
+    this.view = new EditorView({
+      parent: host,
+      state: EditorState.create({ doc: textarea.value, extensions: this.extensions(0) }),
+    });
+    adoptEditorStyles();
+    textarea.labels?.forEach((l) => l.addEventListener("click", () => this.view.focus()));
+    this.session = new CollabSession({
+      measure,
+      send: (msg) => live.send(msg, { queue: false }),
+      host: this.sessionHost(),
+    });
+    this.fields = new FieldAutosave({ form, measure, changed: () => this.paint() });
   }
 
-  const labelText = textarea.labels?.[0]?.textContent.trim() || textarea.getAttribute("aria-label") || "";
+  text() {
+    return this.view.state.doc.toString();
+  }
 
-  function extensions(version) {
+  canEdit() {
+    return this.haveDoc && !this.session?.blocked;
+  }
+
+  extensions(version) {
     return [
-      collab({ startVersion: version, clientID }),
+      collab({ startVersion: version, clientID: this.clientID }),
       history(),
       drawSelection(),
       EditorView.lineWrapping,
@@ -127,176 +134,156 @@ function mount(form) {
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       highlightSelectionMatches(),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap]),
-      editable.of(editableExt((lastEditable = canEdit()))),
+      this.editable.of(editableExt((this.lastEditable = this.canEdit()))),
       remoteCursors(),
       EditorView.contentAttributes.of({
-        "aria-label": labelText,
+        "aria-label": this.label,
         "aria-multiline": "true",
-        ...(rtl ? { dir: "auto" } : {}),
+        ...(this.rtl ? { dir: "auto" } : {}),
       }),
-      rtl ? EditorView.perLineTextDirection.of(true) : [],
-      nonce ? EditorView.cspNonce.of(nonce) : [],
-      EditorView.updateListener.of(onUpdate),
+      this.rtl ? EditorView.perLineTextDirection.of(true) : [],
+      this.nonce ? EditorView.cspNonce.of(this.nonce) : [],
+      EditorView.updateListener.of((update) => this.onUpdate(update)),
     ];
   }
 
-  function editableExt(on) {
-    return on ? [] : [EditorState.readOnly.of(true), EditorView.editable.of(false)];
-  }
-
-  // Until the server sends the document the editor shows the textarea's
-  // text, read-only: typing into a copy that may be outdated would create
-  // edits that can't be rebased.
-  view = new EditorView({
-    parent: host,
-    state: EditorState.create({ doc: textarea.value, extensions: extensions(0) }),
-  });
-  adoptEditorStyles();
-  textarea.labels?.forEach((l) => l.addEventListener("click", () => view.focus()));
-
-  session = new CollabSession({
-    measure,
-    send: (msg) => live.send(msg, { queue: false }),
-    host: {
-      state: () => (haveDoc ? view.state : null),
-      apply: (tr) => view.dispatch(tr),
-      reset(doc, version) {
-        haveDoc = true;
-        view.setState(EditorState.create({ doc, extensions: extensions(version) }));
-        syncTextarea();
-        schedulePreview();
+  /** sessionHost is what the CollabSession drives: this editor's view. */
+  sessionHost() {
+    return {
+      state: () => (this.haveDoc ? this.view.state : null),
+      apply: (tr) => this.view.dispatch(tr),
+      reset: (doc, version) => {
+        this.haveDoc = true;
+        this.view.setState(EditorState.create({ doc, extensions: this.extensions(version) }));
+        this.syncTextarea();
+        this.schedulePreview();
       },
-      changed: () => paint(),
-      lost(text, reason) {
-        showUnsent(form, text);
-        errorReason = reason;
+      changed: () => this.paint(),
+      lost: (text, reason) => {
+        showUnsent(this.form, text);
+        this.errorReason = reason;
       },
-      failed(reason) {
-        errorReason = reason;
+      failed: (reason) => {
+        this.errorReason = reason;
         console.warn("pacte editor:", reason);
       },
-    },
-  });
+    };
+  }
 
-  const fields = new FieldAutosave({ form, measure, changed: () => paint() });
-
-  // Which data-label-* of [data-save-state] each state shows, best first.
-  const SAVE_LABELS = {
-    offline: ["offline"],
-    unsaved: ["unsaved", "saving"],
-    joining: ["connecting", "saving"],
-    saving: ["saving"],
-    saved: ["saved"],
-    readonly: ["readonly"],
-  };
-  // The status line covers every field: the least reassuring state wins.
-  const WORST_FIRST = ["offline", "unsaved", "readonly", "joining", "saving", "saved"];
-
-  function paint() {
-    const body = session.saveState();
-    const other = fields.state();
-    const st = WORST_FIRST.find((x) => x === body || x === other) || body;
-    for (const el of saveEls()) {
-      el.dataset.state = st;
-      const name = SAVE_LABELS[st].find((n) => el.hasAttribute(`data-label-${n}`));
-      el.textContent = name ? el.getAttribute(`data-label-${name}`) : "";
-    }
-    const reason = session.blocked || errorReason;
+  /** paint shows the save state, the message, and whether editing is on. */
+  paint() {
+    const { session, form } = this;
+    paintSaveState(combinedState(session.saveState(), this.fields.state()));
+    const reason = session.blocked || this.errorReason;
     const text = reason ? reasonText(form, reason) : "";
-    message.textContent = text;
-    message.hidden = !text;
+    this.message.textContent = text;
+    this.message.hidden = !text;
     // Once the server has closed editing (status change, lost rights),
     // saving the form could only fail: say so by disabling its buttons.
     const closed = session.blocked === "not_editable" || session.blocked === "forbidden";
     for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = closed;
-    if (canEdit() !== lastEditable) {
-      lastEditable = canEdit();
+    if (this.canEdit() !== this.lastEditable) {
+      this.lastEditable = this.canEdit();
       // paint may run inside an update listener, where dispatching is not
       // allowed; reconfigure right after it.
-      queueMicrotask(() => view.dispatch({ effects: editable.reconfigure(editableExt(lastEditable)) }));
+      queueMicrotask(() => this.view.dispatch({ effects: this.editable.reconfigure(editableExt(this.lastEditable)) }));
     }
   }
 
-  function syncTextarea() {
-    textarea.value = view.state.doc.toString();
+  syncTextarea() {
+    this.textarea.value = this.text();
   }
 
-  const sendCursor = throttle(() => {
-    if (!haveDoc || !session.joined) return;
-    const { anchor, head } = view.state.selection.main;
-    live.send({ type: "collab.cursor", measure, clientID, anchor, head }, { queue: false });
-  }, CURSOR_EVERY);
+  cursorMoved() {
+    if (!this.haveDoc || !this.session.joined) return;
+    const { anchor, head } = this.view.state.selection.main;
+    live.send({ type: "collab.cursor", measure: this.measure, clientID: this.clientID, anchor, head }, { queue: false });
+  }
 
-  function onUpdate(update) {
+  onUpdate(update) {
     if (update.docChanged) {
-      syncTextarea();
-      schedulePreview();
+      this.syncTextarea();
+      this.schedulePreview();
       if (update.transactions.some((tr) => !tr.annotation(Transaction.remote))) {
-        errorReason = null; // the last failure's message goes once the person types on
-        session.localChange();
+        this.errorReason = null; // the last failure's message goes once the person types on
+        this.session.localChange();
       }
     }
-    if (update.selectionSet && update.view.hasFocus) sendCursor();
+    if (update.selectionSet && update.view.hasFocus) this.sendCursor();
   }
 
-  // --- wiring to the tab's websocket ---------------------------------------
-  for (const type of ["collab.doc", "collab.updates", "collab.ack", "collab.rejected"]) {
-    live.onMessage(type, (msg) => session.handle(msg));
-  }
-  live.onMessage("collab.cursor", (msg) => {
-    if (!haveDoc || Number(msg.measure) !== measure || msg.clientID === clientID) return;
-    if (msg.left) {
-      // The editor left (tab closed, editing stopped): their cursor goes now.
-      view.dispatch({ effects: removeRemoteCursor.of(msg.clientID) });
-      return;
+  /** listen wires the editor to the tab's websocket. */
+  listen() {
+    const { session, view, measure, topic } = this;
+    for (const type of ["collab.doc", "collab.updates", "collab.ack", "collab.rejected"]) {
+      live.onMessage(type, (msg) => session.handle(msg));
     }
-    view.dispatch({
-      effects: setRemoteCursor.of({ clientID: msg.clientID, user: msg.user, anchor: msg.anchor, head: msg.head }),
+    live.onMessage("collab.cursor", (msg) => {
+      if (!this.haveDoc || Number(msg.measure) !== measure || msg.clientID === this.clientID) return;
+      if (msg.left) {
+        // The editor left (tab closed, editing stopped): their cursor goes now.
+        view.dispatch({ effects: removeRemoteCursor.of(msg.clientID) });
+        return;
+      }
+      view.dispatch({
+        effects: setRemoteCursor.of({ clientID: msg.clientID, user: msg.user, anchor: msg.anchor, head: msg.head }),
+      });
     });
-  });
-  live.onMessage("event", (msg) => {
-    if (msg.topic === topic && msg.event === "measure.updated") fields.remote(msg.data?.measure);
-  });
-  live.onMessage("presence", (msg) => {
-    if (msg.topic !== topic || !haveDoc) return;
-    const here = new Set((msg.users || []).map((u) => String(u.id)));
-    view.dispatch({ effects: keepRemoteCursors.of((c) => here.has(String(c.user?.id))) });
-  });
-  setInterval(() => {
-    const effect = haveDoc && pruneStale(view.state);
-    if (effect) view.dispatch({ effects: effect });
-  }, 5000);
-  live.onStatus((state) => {
-    if (state === "online") session.connectionOpened();
-    else if (session.connected) session.connectionClosed();
-    else paint();
-  });
+    live.onMessage("event", (msg) => {
+      if (msg.topic === topic && msg.event === "measure.updated") this.fields.remote(msg.data?.measure);
+    });
+    live.onMessage("presence", (msg) => {
+      if (msg.topic !== topic || !this.haveDoc) return;
+      const here = new Set((msg.users || []).map((u) => String(u.id)));
+      view.dispatch({ effects: keepRemoteCursors.of((c) => here.has(String(c.user?.id))) });
+    });
+    setInterval(() => {
+      const effect = this.haveDoc && pruneStale(view.state);
+      if (effect) view.dispatch({ effects: effect });
+    }, 5000);
+    live.onStatus((state) => {
+      if (state === "online") session.connectionOpened();
+      else if (session.connected) session.connectionClosed();
+      else this.paint();
+    });
+  }
 
-  // Leaving with anything unsaved asks first — except by the form's own
-  // save, which posts every field.
-  let submitting = false;
-  window.addEventListener("beforeunload", (e) => {
-    if (!submitting && (session.hasUnsent() || fields.hasUnsaved())) {
-      e.preventDefault();
-      e.returnValue = "";
-    }
-  });
-  form.addEventListener("submit", (e) => {
-    syncTextarea();
-    if (!e.defaultPrevented) submitting = true;
-  });
-  window.addEventListener("pageshow", () => (submitting = false));
-  if (preview && !preview.innerHTML.trim()) schedulePreview();
+  /**
+   * guardLeaving asks before leaving with anything unsaved, except by the
+   * form's own save, which posts every field.
+   */
+  guardLeaving() {
+    let submitting = false;
+    window.addEventListener("beforeunload", (e) => {
+      if (!submitting && (this.session.hasUnsent() || this.fields.hasUnsaved())) {
+        e.preventDefault();
+        e.returnValue = "";
+      }
+    });
+    this.form.addEventListener("submit", (e) => {
+      this.syncTextarea();
+      if (!e.defaultPrevented) submitting = true;
+    });
+    window.addEventListener("pageshow", () => (submitting = false));
+    if (this.preview && !this.preview.innerHTML.trim()) this.schedulePreview();
+  }
 
-  return {
-    view,
-    session,
-    clientID,
-    text: () => view.state.doc.toString(),
-    version: () => (haveDoc ? getSyncedVersion(view.state) : null),
-    saveState: () => session.saveState(),
-    fields,
-  };
+  /** handle is what tests and debugging see (window.pacteEditor). */
+  handle() {
+    return {
+      view: this.view,
+      session: this.session,
+      clientID: this.clientID,
+      text: () => this.text(),
+      version: () => (this.haveDoc ? getSyncedVersion(this.view.state) : null),
+      saveState: () => this.session.saveState(),
+      fields: this.fields,
+    };
+  }
+}
+
+function editableExt(on) {
+  return on ? [] : [EditorState.readOnly.of(true), EditorView.editable.of(false)];
 }
 
 /**
