@@ -256,9 +256,6 @@ func checkAnchor(body string, a *AnchorInput) (*AnchorInput, error) {
 	return &AnchorInput{Quote: quote, From: a.From, To: a.To}, nil
 }
 
-// stampNow is the store clock at the precision both engines keep.
-func (s *Store) stampNow() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
 // CommentThread loads the comments of a measure as the viewer may see them.
 // Whoever cannot see the measure gets a 404, as for a missing one.
 func (s *Store) CommentThread(ctx context.Context, viewer *User, m MeasureAccess) (*CommentThread, error) {
@@ -569,7 +566,7 @@ func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64,
 		return nil, (FieldErrors{"anchor": "A reply cannot quote the text; start a new thread to quote it."}).Err()
 	}
 	html := markdown.Render(body) // slow work stays out of the transaction
-	c := Comment{MeasureID: measureID, AuthorID: actor.ID, Body: body, StoredHTML: html, Status: CommentVisible, CreatedAt: s.stampNow()}
+	c := Comment{MeasureID: measureID, AuthorID: actor.ID, Body: body, StoredHTML: html, Status: CommentVisible, CreatedAt: s.stamp()}
 	err = s.Write(ctx, func(tx *Tx) error {
 		var row struct {
 			Status string
@@ -640,7 +637,7 @@ func (s *Store) EditComment(ctx context.Context, actor *User, id int64, body str
 		if cur.Status == CommentHidden {
 			return errCommentHidden()
 		}
-		now := s.stampNow()
+		now := s.stamp()
 		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"body": body, "body_html": html, "edited_at": now}).Error; err != nil {
 			return err
 		}
@@ -672,7 +669,7 @@ func (s *Store) DeleteComment(ctx context.Context, actor *User, id int64) error 
 		if err != nil {
 			return err
 		}
-		now := s.stampNow()
+		now := s.stamp()
 		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"status": CommentDeleted, "body": "", "body_html": ""}).Error; err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -54,7 +55,16 @@ type Store struct {
 	log *slog.Logger
 
 	committed func([]Event) // called after a transaction that wrote events commits
+
+	// passwordWork counts the argon2id derivations of sign-ins, weighted by
+	// their memory cost (KiB): what an unknown email costs next to a wrong
+	// password, observable without a clock (PasswordWork).
+	passwordWork atomic.Int64
 }
+
+// PasswordWork is the password-hashing work sign-ins have done so far, in
+// KiB of argon2id memory, summed.
+func (s *Store) PasswordWork() int64 { return s.passwordWork.Load() }
 
 // CheckDatabaseURL is the rule for DATABASE_URL: empty (SQLite) or a
 // postgres:// URL. The error does not echo the value: a keyword DSN would

@@ -195,7 +195,9 @@ func (s *Store) SignIn(ctx context.Context, email, password string, cl LoginClie
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !CheckPassword(hash, password) || u == nil || u.Status == StatusInvited {
+	ok, cost := verifyPassword(hash, password)
+	s.passwordWork.Add(int64(cost.memory) * int64(cost.time))
+	if !ok || u == nil || u.Status == StatusInvited {
 		if err := s.recordLoginFailure(ctx, lim.keys...); err != nil {
 			return nil, err
 		}

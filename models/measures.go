@@ -208,8 +208,9 @@ func optString(s string) *string {
 	return &s
 }
 
-// stamp is the time written on measure rows: microseconds, which both
-// engines keep exactly, so list cursors compare equal to what was stored.
+// stamp is the time written on rows (measures, comments, reports):
+// microseconds, which both engines keep exactly, so list cursors compare
+// equal to what was stored.
 func (s *Store) stamp() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // CreateMeasure records a new draft: revision 1, open only to its

@@ -39,7 +39,7 @@ func (s *Store) ReportComment(ctx context.Context, actor *User, id int64, reason
 	if err != nil {
 		return nil, err
 	}
-	r := Report{CommentID: id, ReporterID: actor.ID, Reason: reason, CreatedAt: s.stampNow()}
+	r := Report{CommentID: id, ReporterID: actor.ID, Reason: reason, CreatedAt: s.stamp()}
 	err = s.Write(ctx, func(tx *Tx) error {
 		cur, err := lockComment(tx, id) // serialises reports of one comment
 		if err != nil {
@@ -140,7 +140,7 @@ func (s *Store) moderate(ctx context.Context, actor *User, id int64, act Action,
 		if err != nil {
 			return err
 		}
-		typ, data, err := change(tx, cur, s.stampNow())
+		typ, data, err := change(tx, cur, s.stamp())
 		if err != nil {
 			return err
 		}

@@ -44,28 +44,41 @@ var dummyHash = sync.OnceValue(func() string {
 
 // CheckPassword verifies a password against an encoded hash in constant time.
 func CheckPassword(encoded, password string) bool {
+	ok, _ := verifyPassword(encoded, password)
+	return ok
+}
+
+// passwordCost is the work of one check: the argon2id parameters it
+// derived a key with (zero when the hash could not be read).
+type passwordCost struct {
+	memory, time uint32
+	threads      uint8
+}
+
+// verifyPassword is CheckPassword, saying what the check cost: an empty
+// hash (no such account) is checked against dummyHash, at the cost of a
+// real one, so that the time of an answer tells nothing.
+func verifyPassword(encoded, password string) (bool, passwordCost) {
 	if encoded == "" {
-		encoded = dummyHash()
-		CheckPassword(encoded, password)
-		return false
+		_, cost := verifyPassword(dummyHash(), password)
+		return false, cost
 	}
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
+		return false, passwordCost{}
 	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false
+	var c passwordCost
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &c.memory, &c.time, &c.threads); err != nil {
+		return false, passwordCost{}
 	}
 	b64 := base64.RawStdEncoding
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
 	if err1 != nil || err2 != nil {
-		return false
+		return false, passwordCost{}
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	got := argon2.IDKey([]byte(password), salt, c.time, c.memory, c.threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, c
 }
 
 //go:embed common_passwords.txt

@@ -57,7 +57,7 @@ func wantUserObject(t *testing.T, raw json.RawMessage, u *models.User, withEmail
 }
 
 func TestAccountsAPI_Health(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		c := script(app)
 		r := c.Raw("GET", "/healthz", "", nil)
 		wantStatus(t, r, 200)
@@ -81,7 +81,7 @@ func TestAccountsAPI_Health(t *testing.T) {
 }
 
 func TestAccountsAPI_Session(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		t.Run("OK", func(t *testing.T) {
 			c := app.Anonymous()
@@ -165,7 +165,7 @@ type tokenOut struct {
 }
 
 func TestAccountsAPI_Tokens(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleReviewer, "ministry")
 		c := app.Login(u)
 		var tok tokenOut
@@ -244,7 +244,7 @@ func TestAccountsAPI_Tokens(t *testing.T) {
 }
 
 func TestAccountsAPI_OrganizationsAndTaxonomy(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		c := script(app)
 		var orgs struct {
 			Items []struct {
@@ -310,7 +310,7 @@ func TestAccountsAPI_OrganizationsAndTaxonomy(t *testing.T) {
 }
 
 func TestAccountsAPI_Invitations(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "ausim"))
 		ausim := app.Org("ausim").ID
 		r := mod.Request("POST", "/api/v1/invitations", inviteBody("New.Person@Example.MA", " New Person ", ausim, models.RoleMember))
@@ -385,7 +385,7 @@ func TestAccountsAPI_Invitations(t *testing.T) {
 }
 
 func TestAccountsAPI_Users(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		admin := app.User(models.RoleAdmin, "")
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		for i := 0; i < 6; i++ {
@@ -523,7 +523,7 @@ func TestAccountsAPI_Users(t *testing.T) {
 }
 
 func TestAccountsAPI_ListLimits(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		for i := 0; i < 204; i++ {
 			app.User(models.RoleMember, "mnc")
@@ -549,7 +549,7 @@ func TestAccountsAPI_ListLimits(t *testing.T) {
 }
 
 func TestAccountsAPI_Me(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		var out struct {
@@ -621,7 +621,7 @@ func TestAccountsAPI_Me(t *testing.T) {
 
 // Two people racing on one link: exactly one gets the account.
 func TestAccountsAPI_InvitationAcceptRace(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		inv := invite(t, mod, "race@example.ma", app.Org("apebi").ID, models.RoleMember)
 		const n = 6

@@ -15,7 +15,7 @@ import (
 type onlyReader struct{ io.Reader }
 
 func TestAccountsBadInput_JSON(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		target := app.User(models.RoleMember, "apebi")
 		inv := invite(t, mod, "json@example.ma", app.Org("apebi").ID, models.RoleMember)
@@ -60,7 +60,7 @@ func TestAccountsBadInput_JSON(t *testing.T) {
 }
 
 func TestAccountsBadInput_TooLarge(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		big := `{"name": "` + strings.Repeat("x", 3<<20) + `"}`
 		for _, c := range []*servertest.Client{script(app), mod} {
@@ -81,7 +81,7 @@ func TestAccountsBadInput_TooLarge(t *testing.T) {
 }
 
 func TestAccountsBadInput_Invitations(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		apebi, ministry := app.Org("apebi").ID, app.Org("ministry").ID
 		users, invs := countRows(t, app, "users", ""), countRows(t, app, "invitations", "")
@@ -133,7 +133,7 @@ func TestAccountsBadInput_Invitations(t *testing.T) {
 }
 
 func TestAccountsBadInput_Passwords(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		inv := invite(t, mod, "weak@example.ma", app.Org("apebi").ID, models.RoleMember)
 		accept := func(pw string) *servertest.Response {
@@ -159,7 +159,7 @@ func TestAccountsBadInput_Passwords(t *testing.T) {
 }
 
 func TestAccountsBadInput_InvitationExpired(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		modUser := app.User(models.RoleModerator, "apebi")
 		inv := invite(t, app.Login(modUser), "late@example.ma", app.Org("apebi").ID, models.RoleMember)
 		app.Clock.Advance(7*24*time.Hour - time.Minute)
@@ -177,7 +177,7 @@ func TestAccountsBadInput_InvitationExpired(t *testing.T) {
 }
 
 func TestAccountsBadInput_UserUpdates(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		adm := app.Login(app.User(models.RoleAdmin, ""))
 		target := app.User(models.RoleMember, "apebi")
 		path := idPath("/api/v1/users/", target.ID)

@@ -17,18 +17,6 @@ import (
 	"pacte/server/servertest"
 )
 
-// eachEngine runs fn on a fresh server for every engine (SQLite, and
-// PostgreSQL when it answers), in parallel.
-func eachEngine(t *testing.T, fn func(t *testing.T, app *servertest.App), opts ...servertest.Option) {
-	t.Helper()
-	for _, engine := range storetest.Engines(t) {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			fn(t, servertest.New(t, engine, opts...))
-		})
-	}
-}
-
 // apiUser is the user object of docs/API.md, decoded with every field optional
 // so that a missing one shows.
 type apiUser struct {

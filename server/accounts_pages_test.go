@@ -33,7 +33,7 @@ func TestAccountsPages_Render(t *testing.T) {
 		t.Fatal(err)
 	}
 	fr := func(key string) string { return html.EscapeString(cat.T("fr", key)) }
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		anon := app.Anonymous()
 		memUser := app.User(models.RoleMember, "apebi")
 		mem := app.Login(memUser)
@@ -112,7 +112,7 @@ func TestAccountsPages_Render(t *testing.T) {
 }
 
 func TestAccountsPages_LoginForm(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		b := browser(t, app)
 		r := postForm(b, "/login", url.Values{"csrf_token": {b.CSRF}, "email": {u.Email}, "password": {"wrong password here"}, "next": {"/profile"}})
@@ -139,7 +139,7 @@ func TestAccountsPages_NotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		r := getHTML(app.Anonymous(), "/no/such/page")
 		wantStatus(t, r, 404)
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
@@ -156,7 +156,7 @@ func TestAccountsPages_NotFound(t *testing.T) {
 }
 
 func TestAccountsPages_Language(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		b := browser(t, app)
 		r := postForm(b, "/language", url.Values{"csrf_token": {b.CSRF}, "locale": {"ar"}, "next": {"/login"}})
 		wantRedirect(t, "language", r, "/login")
@@ -184,7 +184,7 @@ func TestAccountsPages_Invitation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "ausim"))
 		inv := invite(t, mod, "welcome@example.ma", app.Org("ausim").ID, models.RoleMember)
 		b := app.Anonymous()

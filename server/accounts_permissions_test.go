@@ -211,7 +211,7 @@ var permissionRows = []permissionRow{
 }
 
 func TestAccountsPermissions_Table(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newPermissionWorld(t, app)
 		for _, row := range permissionRows {
 			for _, a := range actors {
@@ -236,7 +236,7 @@ func TestAccountsPermissions_Table(t *testing.T) {
 
 // A failed invitation writes nothing: no account, no link, no event.
 func TestAccountsPermissions_RefusedInviteWritesNothing(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		mem := app.Login(app.User(models.RoleMember, "apebi"))
 		users, invs, evs := countRows(t, app, "users", ""), countRows(t, app, "invitations", ""), countRows(t, app, "events", "")
@@ -251,7 +251,7 @@ func TestAccountsPermissions_RefusedInviteWritesNothing(t *testing.T) {
 // A role change takes effect at the next request; suspension ends sessions
 // and tokens at once.
 func TestAccountsPermissions_ChangesApplyAtOnce(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		adm := app.Login(app.User(models.RoleAdmin, ""))
 		modUser := app.User(models.RoleModerator, "apebi")
 		mod := app.Login(modUser)
@@ -311,7 +311,7 @@ var publicAPI = map[string]bool{
 // Every /api/v1 route refuses an anonymous client (no cookie at all, the way
 // a script calls), except the public ones, which never fail with a 5xx.
 func TestAccountsPermissions_EveryRouteAnonymous(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		c := script(app)
 		routes := app.Server.Echo().Routes()
 		seen := 0
@@ -358,7 +358,7 @@ func isHTTPMethod(m string) bool {
 // No GET changes state: a signed-in moderator GETs every route, and the
 // event log does not grow.
 func TestAccountsPermissions_GetChangesNothing(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		modUser := app.User(models.RoleModerator, "apebi")
 		mod := app.Login(modUser)
 		before := countRows(t, app, "events", "")

@@ -54,7 +54,7 @@ func auditTypes(p apiAuditPage) string {
 // TestAudit_Filters writes events on three days ten days apart and reads
 // them back by person, object and date, as each role may.
 func TestAudit_Filters(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		ctx := context.Background()
 		victim := app.User(models.RoleMember, "mnc")

@@ -182,7 +182,7 @@ func coEditors(t *testing.T, app *servertest.App, n int, body string) (api *serv
 		}
 		tokens[i] = tok
 	}
-	measure = coMeasure(t, api, body, users[1:]...)
+	measure = app.Measure(t, users[0], servertest.MeasureSpec{Body: body, Pillar: "enablers", Axis: "cloud_computing", Editors: users[1:]})
 	return api, measure, tokens
 }
 

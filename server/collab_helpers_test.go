@@ -197,26 +197,6 @@ func coToken(t testing.TB, app *servertest.App, u *models.User) (*servertest.Cli
 	return c, out.Token
 }
 
-// coMeasure creates a draft through the API with body, editable by the
-// author and the extra editors.
-func coMeasure(t testing.TB, author *servertest.Client, body string, editors ...*models.User) int64 {
-	t.Helper()
-	var m struct {
-		ID int64 `json:"id"`
-	}
-	r := author.Request("POST", "/api/v1/measures", map[string]any{"title": "Cloud souverain marocain",
-		"summary": "Héberger les données publiques au Maroc.", "body": body, "pillar": "enablers", "axis": "cloud_computing"})
-	if r.Status != 201 || r.JSON(&m) != nil {
-		t.Fatalf("create measure: %d %s", r.Status, r.Body)
-	}
-	for _, e := range editors {
-		if r := author.Request("POST", fmt.Sprintf("/api/v1/measures/%d/editors", m.ID), map[string]any{"user_id": e.ID}); r.Status >= 300 {
-			t.Fatalf("add editor: %d %s", r.Status, r.Body)
-		}
-	}
-	return m.ID
-}
-
 // coMeasureState is what GET /api/v1/measures/:id says of the text.
 type coMeasureState struct {
 	Body     string `json:"body"`

@@ -26,7 +26,7 @@ func TestCollab_Protocol(t *testing.T) {
 			aliceAPI, aliceTok := coToken(t, app, alice)
 			_, bobTok := coToken(t, app, bob)
 			start := "Le cloud souverain est prioritaire."
-			id := coMeasure(t, aliceAPI, start, bob)
+			id := app.Measure(t, alice, servertest.MeasureSpec{Body: start, Pillar: "enablers", Axis: "cloud_computing", Editors: []*models.User{bob}})
 			a, b := coDial(t, app.URL, aliceTok), coDial(t, app.URL, bobTok)
 
 			doc := a.join(id)
@@ -171,7 +171,7 @@ func TestCollab_Access(t *testing.T) {
 			aliceAPI, _ := coToken(t, app, alice)
 			_, colTok := coToken(t, app, colleague)
 			_, outTok := coToken(t, app, outsider)
-			id := coMeasure(t, aliceAPI, "Texte.")
+			id := app.Measure(t, alice, servertest.MeasureSpec{Body: "Texte.", Pillar: "enablers", Axis: "cloud_computing"})
 
 			t.Run("InvisibleMeasure", func(t *testing.T) {
 				// Someone edits it, so the measure has a room on this instance.
@@ -244,7 +244,7 @@ func TestCollab_Revisions(t *testing.T) {
 			alice, bob := app.User(models.RoleMember, "apebi"), app.User(models.RoleMember, "apebi")
 			aliceAPI, aliceTok := coToken(t, app, alice)
 			_, bobTok := coToken(t, app, bob)
-			id := coMeasure(t, aliceAPI, "Un.", bob)
+			id := app.Measure(t, alice, servertest.MeasureSpec{Body: "Un.", Pillar: "enablers", Axis: "cloud_computing", Editors: []*models.User{bob}})
 			a, b := coDial(t, app.URL, aliceTok), coDial(t, app.URL, bobTok)
 			a.join(id)
 			b.join(id)
@@ -321,7 +321,7 @@ func TestCollab_AnchoredComments(t *testing.T) {
 			alice := app.User(models.RoleMember, "apebi")
 			aliceAPI, aliceTok := coToken(t, app, alice)
 			start := "Le cloud souverain est prioritaire."
-			id := coMeasure(t, aliceAPI, start)
+			id := app.Measure(t, alice, servertest.MeasureSpec{Body: start, Pillar: "enablers", Axis: "cloud_computing"})
 			var c struct {
 				ID int64 `json:"id"`
 			}

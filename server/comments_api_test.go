@@ -13,7 +13,7 @@ import (
 // TestComments_ThreadFlow follows one discussion from the first comment to
 // moderation, through the API, and checks the events written with it.
 func TestComments_ThreadFlow(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		author, member, mod := app.Login(w.author), app.Login(w.sameFed), app.Login(w.moderator)
 
@@ -210,7 +210,7 @@ func utf16Offsets(s, sub string) (int, int) {
 // TestComments_Anchors checks quoted spans: UTF-16 offsets, the quote
 // matching the body, and replies that cannot quote.
 func TestComments_Anchors(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		c := app.Login(w.sameFed)
 		from, to := utf16Offsets(commBody, "🇲🇦 des PME")
@@ -250,7 +250,7 @@ func TestComments_Anchors(t *testing.T) {
 // TestComments_BadInput sends what should be refused, and checks nothing is
 // stored and no event written.
 func TestComments_BadInput(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		c := app.Login(w.sameFed)
 		other := w.comment(t, w.author, w.open, "Sur une autre mesure", 0)
@@ -317,7 +317,7 @@ func TestComments_XSSCorpus(t *testing.T) {
 	if len(commXSSPayloads) < 20 {
 		t.Fatal("the corpus must hold at least 20 payloads")
 	}
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		c := app.Login(w.sameFed)
 		for _, p := range commXSSPayloads {

@@ -107,7 +107,7 @@ func wantFieldError(t *testing.T, r *servertest.Response, status int, field, val
 // (422, or 409 for a conflict) with what was typed, the error beside the
 // field in error styling, and that field focused; nothing is stored.
 func TestComments_FormErrorsKeepText(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		member, mod := app.Login(w.sameFed), app.Login(w.moderator)
 		base := fmt.Sprintf("/measures/%d", w.draft)
@@ -193,7 +193,7 @@ func TestComments_FormErrorsKeepText(t *testing.T) {
 // TestComments_QuoteSelectedInRenderedText: words selected in the rendered
 // body (no Markdown marks) anchor the comment to the source's words.
 func TestComments_QuoteSelectedInRenderedText(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		member := app.Login(w.sameFed)
 		base := fmt.Sprintf("/measures/%d", w.draft)

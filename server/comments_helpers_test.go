@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/net/html"
 
@@ -40,32 +39,11 @@ func newCommWorld(t *testing.T, app *servertest.App) *commWorld {
 		moderator: app.User(models.RoleModerator, "msec"),
 		admin:     app.User(models.RoleAdmin, ""),
 	}
-	w.draft = commMeasure(t, app, w.author, "Brouillon APEBI", models.VisibilityFederation, "draft")
-	w.open = commMeasure(t, app, w.author, "Mesure ouverte", models.VisibilityPlatform, "in_review")
-	w.withdrawn = commMeasure(t, app, w.author, "Mesure retirée", models.VisibilityPlatform, "withdrawn")
-	w.rejected = commMeasure(t, app, w.author, "Mesure rejetée", models.VisibilityPlatform, "rejected")
+	w.draft = app.Measure(t, w.author, servertest.MeasureSpec{Title: "Brouillon APEBI", Body: commBody, Axis: "startups", Visibility: models.VisibilityFederation, Status: "draft", Quiet: true})
+	w.open = app.Measure(t, w.author, servertest.MeasureSpec{Title: "Mesure ouverte", Body: commBody, Axis: "startups", Visibility: models.VisibilityPlatform, Status: "in_review", Quiet: true})
+	w.withdrawn = app.Measure(t, w.author, servertest.MeasureSpec{Title: "Mesure retirée", Body: commBody, Axis: "startups", Visibility: models.VisibilityPlatform, Status: "withdrawn", Quiet: true})
+	w.rejected = app.Measure(t, w.author, servertest.MeasureSpec{Title: "Mesure rejetée", Body: commBody, Axis: "startups", Visibility: models.VisibilityPlatform, Status: "rejected", Quiet: true})
 	return w
-}
-
-// commMeasure inserts a measure straight into the database, in any status,
-// with its author as editor.
-func commMeasure(t *testing.T, app *servertest.App, author *models.User, title, visibility, status string) int64 {
-	t.Helper()
-	var id int64
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	err := app.Store.Write(context.Background(), func(tx *models.Tx) error {
-		err := tx.Raw(`INSERT INTO measures (title, summary, body, pillar, axis, lead_organization_id, visibility, status, revision, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, 'digital_economy', 'startups', ?, ?, ?, 1, ?, ?, ?) RETURNING id`,
-			title, "Résumé", commBody, author.OrgID(), visibility, status, author.ID, now, now).Scan(&id).Error
-		if err != nil {
-			return err
-		}
-		return tx.Exec(`INSERT INTO measure_editors (measure_id, user_id, added_by, created_at) VALUES (?, ?, ?, ?)`, id, author.ID, author.ID, now).Error
-	})
-	if err != nil || id == 0 {
-		t.Fatalf("insert measure: %v", err)
-	}
-	return id
 }
 
 // comment posts a comment through the store, as the author.

@@ -13,7 +13,7 @@ import (
 // comment's markup on the reloaded page, for each viewer: the same
 // template, date format, avatar, and that viewer's actions.
 func TestComments_LiveItemIsThePagesRendering(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		id := w.comment(t, w.author, w.draft, "Un avis *en direct*", 0)
 		item := fmt.Sprintf("/comments/%d/item", id)

@@ -33,7 +33,7 @@ func wantCommentRedirect(t *testing.T, r *servertest.Response, location, flash s
 // TestComments_Forms drives every comment action through the HTML forms,
 // without JavaScript, and checks where each one lands.
 func TestComments_Forms(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		author, member, mod, other := app.Login(w.author), app.Login(w.sameFed), app.Login(w.moderator), app.Login(w.otherFed)
 		base := fmt.Sprintf("/measures/%d", w.draft)
@@ -118,7 +118,7 @@ func TestComments_Forms(t *testing.T) {
 // TestModeration_Page: the queue shows reported and hidden comments with
 // reasons and counts, to moderators only.
 func TestModeration_Page(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		ctx := context.Background()
 		reported := w.comment(t, w.author, w.draft, "Texte signalé", 0)
@@ -177,7 +177,7 @@ func TestModeration_Page(t *testing.T) {
 // not read it, marks quoted words in the body and holds nothing executable
 // whatever people wrote.
 func TestComments_MeasurePage(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		ctx := context.Background()
 		page := fmt.Sprintf("/measures/%d", w.open)

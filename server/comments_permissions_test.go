@@ -16,7 +16,7 @@ import (
 // the measure's author, prepared for the action (hidden before a restore,
 // reported before a dismiss).
 func TestComments_Permissions(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		ctx := context.Background()
 		suspended := app.User(models.RoleMember, "apebi")
@@ -139,7 +139,7 @@ func TestComments_Permissions(t *testing.T) {
 // TestComments_ModerationQueueAPI: moderators list reported and hidden
 // comments with the reasons; nobody else may.
 func TestComments_ModerationQueueAPI(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newCommWorld(t, app)
 		ctx := context.Background()
 		reported := w.comment(t, w.author, w.draft, "Signalé", 0)

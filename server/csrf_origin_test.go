@@ -13,7 +13,7 @@ import (
 // invitation: no answer but an HTML page with a form sets the anonymous CSRF
 // cookie, and a JSON request without a session cookie needs no token.
 func TestCSRF_AnonymousCookieOnlyOnPages(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		inv := invite(t, mod, "jar.script@example.ma", app.Org("apebi").ID, models.RoleMember)
 
@@ -54,7 +54,7 @@ func TestCSRF_AnonymousCookieOnlyOnPages(t *testing.T) {
 // or Referer without Origin, or neither) signs nobody in; from this site it
 // does.
 func TestCSRF_LoginFormOrigin(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		post := func(headers map[string]string) *servertest.Response {
 			t.Helper()
@@ -95,7 +95,7 @@ func TestCSRF_LoginFormOrigin(t *testing.T) {
 // A script whose jar still holds an ended session signs in again without a
 // token; the ended cookie carries no authority.
 func TestCSRF_JSONSignInWithEndedSession(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		stale := withCookie(app, "pacte_session", "an-ended-session")
 		r := stale.Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword})

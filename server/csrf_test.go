@@ -10,7 +10,7 @@ import (
 )
 
 func TestCSRF_CookieRequests(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		token := c.CSRF
@@ -69,7 +69,7 @@ func TestCSRF_CookieRequests(t *testing.T) {
 }
 
 func TestCSRF_NoCookieNoToken(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		// A script signing in carries no cookie and needs no token.
 		wantStatus(t, script(app).Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword}), 200)
@@ -96,7 +96,7 @@ func TestCSRF_NoCookieNoToken(t *testing.T) {
 }
 
 func TestCSRF_LoginForm(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		b := browser(t, app)
 		form := url.Values{"email": {u.Email}, "password": {servertest.DefaultPassword}}

@@ -112,7 +112,7 @@ func withoutUserContent(body string) string {
 // The audit trail and an account's history read as sentences in the
 // reader's language, with facts instead of JSON, and never show a raw key.
 func TestDisplay_AuditSentences(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newDisplayWorld(t, app)
 		ctx := context.Background()
 		// A language switch is recorded as one.
@@ -236,7 +236,7 @@ func TestDisplay_EveryEventTypeHasSentences(t *testing.T) {
 // Dates are shown in the person's time zone, in <time datetime> with the
 // UTC instant; visitors and people who chose nothing get Morocco's.
 func TestDisplay_DatesInTheReadersZone(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newDisplayWorld(t, app)
 		c := app.Login(w.author)
 		page := fmt.Sprintf("/measures/%d", w.measure.ID)
@@ -299,7 +299,7 @@ func TestDisplay_DatesInTheReadersZone(t *testing.T) {
 
 // A draft names who can read it.
 func TestDisplay_VisibilityNamesTheFederations(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		ctx := context.Background()
 		author, mnc := app.User(models.RoleMember, "apebi"), app.User(models.RoleMember, "mnc")
 		m, err := app.Store.CreateMeasure(ctx, author, models.NewMeasure{Title: "Brouillon", Summary: "Résumé.", Body: "Texte.", Pillar: "enablers", Axis: "cloud_computing"})
@@ -327,7 +327,7 @@ func TestDisplay_VisibilityNamesTheFederations(t *testing.T) {
 
 // Two people may bear the same name: every name shows its organisation.
 func TestDisplay_NamesCarryTheirOrganisation(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		ctx := context.Background()
 		w := newDisplayWorld(t, app)
 		same := "Nadia Alaoui"
@@ -380,7 +380,7 @@ func TestDisplay_NamesCarryTheirOrganisation(t *testing.T) {
 // Counts follow the language's plural rules: "1 signalement", Arabic's
 // dual "بلاغان", never "(s)".
 func TestDisplay_PluralCounts(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		ctx := context.Background()
 		w := newCommWorld(t, app)
 		one := w.comment(t, w.otherFed, w.open, "Un", 0)
@@ -414,7 +414,7 @@ func TestDisplay_PluralCounts(t *testing.T) {
 
 // Scripts read and set the zone through /api/v1/me.
 func TestDisplay_TimeZoneAPI(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		c := app.Login(app.User(models.RoleMember, "apebi"))
 		var me struct {
 			User map[string]any `json:"user"`

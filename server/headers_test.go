@@ -52,7 +52,7 @@ func wantSecurityHeaders(t *testing.T, what string, r *servertest.Response) {
 }
 
 func TestHeaders_EveryResponse(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		anon := app.Anonymous()
 		mem := app.Login(app.User(models.RoleMember, "apebi"))
 		big := strings.NewReader(`{"x":"` + strings.Repeat("x", 3<<20) + `"}`)
@@ -94,7 +94,7 @@ func TestHeaders_EveryResponse(t *testing.T) {
 }
 
 func TestHeaders_NoStoreWhenSignedIn(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.Login(app.User(models.RoleModerator, "apebi"))
 		target := app.User(models.RoleMember, "apebi")
 		for _, p := range []string{"/", "/profile", "/admin/users", idPath("/admin/users/", target.ID), "/api/v1/me", "/api/v1/users", "/api/v1/me/export"} {
@@ -108,7 +108,7 @@ func TestHeaders_NoStoreWhenSignedIn(t *testing.T) {
 }
 
 func TestHeaders_HSTSOverHTTPS(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		for _, p := range []string{"/", "/api/v1/organizations", "/no/such/page"} {
 			r := getHTML(app.Anonymous(), p)
 			if h := r.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(h, "max-age=") {

@@ -28,7 +28,7 @@ func invitationStateOf(t *testing.T, r *servertest.Response) string {
 // used, ask for a new link when it expired or was replaced. The request
 // shows on the person's account page for moderators.
 func TestInvitations_UsedExpiredReplacedPages(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		modUser := app.User(models.RoleModerator, "apebi")
 		mod := app.Login(modUser)
 		org := app.Org("apebi").ID
@@ -100,7 +100,7 @@ func TestInvitations_UsedExpiredReplacedPages(t *testing.T) {
 // link; the old one stops working, the new one works; moderators and admins
 // only (404 for others), within what they may invite.
 func TestInvitations_Resend(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		modUser := app.User(models.RoleModerator, "apebi")
 		mod, admin := app.Login(modUser), app.Login(app.User(models.RoleAdmin, ""))
 		org := app.Org("apebi").ID

@@ -16,7 +16,7 @@ import (
 // and holds a device cookie, still signs in with the right password, within
 // its own small budget of failures. The limit says how long it lasts.
 func TestLoginLimits_DeviceCookieKeepsOwnerIn(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		other := app.User(models.RoleMember, "apebi")
 		// The owner signed in from this browser before, then signed out.
@@ -86,7 +86,7 @@ func TestLoginLimits_DeviceCookieKeepsOwnerIn(t *testing.T) {
 // An empty sign-in form asks for the email (and the password) beside the
 // field; it does not say "incorrect", and counts no failure.
 func TestLoginForm_EmptyAsksForEmail(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		b := browser(t, app)
 		before := countRows(t, app, "login_failures", "1 = 1")
@@ -115,7 +115,7 @@ func TestLoginForm_EmptyAsksForEmail(t *testing.T) {
 // The current-password check of /profile/password is limited like a
 // sign-in: a borrowed session cannot guess at will.
 func TestPasswordChange_CurrentPasswordLimited(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		c.CSRF = csrfFromHTML(t, getHTML(c, "/profile").Body)
@@ -147,7 +147,7 @@ func TestPasswordChange_CurrentPasswordLimited(t *testing.T) {
 // "Sign out my other sessions" says that API tokens keep working, and the
 // form offers to revoke them too; the flash says which happened.
 func TestPasswordChange_RevokeTokensToo(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		here := app.Login(u)
 		var tok tokenOut

@@ -12,7 +12,7 @@ import (
 // The logs of a whole account scenario hold no password, session token,
 // CSRF token, bearer token or invitation token.
 func TestLogs_NoSecrets(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		secrets := map[string]string{"fixture password": servertest.DefaultPassword}
 		modUser := app.User(models.RoleModerator, "apebi")
 

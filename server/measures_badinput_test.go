@@ -270,7 +270,7 @@ func TestMeasuresBadInput_XSS(t *testing.T) {
 }
 
 func TestMeasuresBadInput_Unicode(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		c := app.Login(app.User(models.RoleMember, "msec"))
 		title := "الهوية الرقمية 🇲🇦 للمواطنين"
 		body1 := "## التحول الرقمي\n\nنص أول 🚀 مع emoji 👩🏽‍💻 et du français.\n"
@@ -321,7 +321,7 @@ func TestMeasuresBadInput_Unicode(t *testing.T) {
 // the same moment; each round exactly one wins, the others get 409, and
 // nothing is lost.
 func TestMeasuresConcurrency_Patch(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		ac := app.Login(author)
 		m := msCreate(t, ac, "Course")

@@ -13,7 +13,7 @@ import (
 // TestMeasures_Restore: a withdrawn measure's editors take it back up as a
 // draft (docs/API.md …/restore); nobody else can, and only from withdrawn.
 func TestMeasures_Restore(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		colleague := app.User(models.RoleMember, "apebi")
 		ca := app.Login(author)
@@ -39,7 +39,7 @@ func TestMeasures_Restore(t *testing.T) {
 // federation's editors (and moderators, admins) remove editors, anyone may
 // step down, and the lead federation always keeps one editor.
 func TestMeasures_RemoveEditorRules(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		second := app.User(models.RoleMember, "apebi")
 		guest := app.User(models.RoleMember, "mnc")
@@ -80,7 +80,7 @@ func TestMeasures_RemoveEditorRules(t *testing.T) {
 // JavaScript): the first post answers a confirmation page that sends the
 // same form with confirmed=yes, and nothing changes until then.
 func TestMeasures_ConfirmBeforeIrreversible(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		guest := app.User(models.RoleMember, "mnc")
 		moderator := app.User(models.RoleModerator, "")

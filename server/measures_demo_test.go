@@ -17,7 +17,7 @@ var msDemoPassword = regexp.MustCompile(`password for all: (\S+)\)`)
 // every state once, prints a password that works, and a second start renews
 // the password without seeding twice.
 func TestMeasuresDemo_Seed(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		ctx := context.Background()
 		if err := app.Server.Start(ctx, server.StartOptions{Demo: true}); err != nil {
 			t.Fatal(err)

@@ -8,20 +8,8 @@ import (
 	"testing"
 
 	"pacte/models"
-	"pacte/models/storetest"
 	"pacte/server/servertest"
 )
-
-// msEngines runs fn on a fresh server for every engine, in parallel.
-func msEngines(t *testing.T, fn func(t *testing.T, app *servertest.App)) {
-	t.Helper()
-	for _, engine := range storetest.Engines(t) {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			fn(t, servertest.New(t, engine))
-		})
-	}
-}
 
 type msUserRef struct {
 	ID             int64  `json:"id"`

@@ -168,7 +168,7 @@ func TestMeasuresList_AxisByPillar(t *testing.T) {
 // The list is cached per viewer and filter; every kind of change must show
 // at once, including a body saved by co-editing (no event).
 func TestMeasuresList_CacheFollowsChanges(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		ac := app.Login(app.User(models.RoleMember, "apebi"))
 		a := msCreate(t, ac, "Première mesure")
 		if got := listedIDs(t, msHTML(ac, "/measures")); !sameIDs(got, a.ID) {

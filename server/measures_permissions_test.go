@@ -279,7 +279,7 @@ func pActions() []pAction {
 // the expected status; refused requests change nothing; a measure someone
 // may not see is absent from their list and search.
 func TestMeasuresPermissions_Table(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		w := newPWorld(t, app)
 		for _, act := range pActions() {
 			for _, o := range pObjects {

@@ -11,7 +11,7 @@ import (
 // TestMeasures_Workflow walks the docs/DESIGN.md diagram through the API on every
 // engine: draft → submit → changes requested → edit → submit → approve.
 func TestMeasures_Workflow(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		reviewer := app.User(models.RoleReviewer, "ministry")
 		ac, rc := app.Login(author), app.Login(reviewer)
@@ -122,7 +122,7 @@ func TestMeasures_Workflow(t *testing.T) {
 }
 
 func TestMeasures_RejectAndWithdraw(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "ausim")
 		reviewer := app.User(models.RoleReviewer, "ministry")
 		ac, rc := app.Login(author), app.Login(reviewer)
@@ -182,7 +182,7 @@ func TestMeasures_RejectAndWithdraw(t *testing.T) {
 // TestMeasures_Amend: an approved measure is amended through a new draft
 // while the approved text stays published.
 func TestMeasures_Amend(t *testing.T) {
-	msEngines(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "mnc")
 		other := app.User(models.RoleMember, "msec")
 		reviewer := app.User(models.RoleReviewer, "ministry")

@@ -75,7 +75,7 @@ func postComment(t *testing.T, c *servertest.Client, measure int64, body string,
 // person, exactly which notifications they get: the concerned are told,
 // the actor never, and nobody about what they may not see.
 func TestNotifications_WhoIsTold(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		coeditor := app.User(models.RoleMember, "mnc")
 		colleague := app.User(models.RoleMember, "apebi") // sees the draft: same federation
@@ -160,7 +160,7 @@ func who(c *servertest.Client, names map[*servertest.Client]string) string { ret
 // from a federation draft no longer reads about it, not even in old
 // notifications.
 func TestNotifications_HiddenWhenMeasureIsNoLongerVisible(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		second := app.User(models.RoleMember, "apebi")
 		guest := app.User(models.RoleMember, "ausim")
@@ -187,7 +187,7 @@ func TestNotifications_HiddenWhenMeasureIsNoLongerVisible(t *testing.T) {
 // TestNotifications_ReadAndUnread covers ?unread=1, marking by ids (only
 // one's own), marking all, and bad requests.
 func TestNotifications_ReadAndUnread(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		other := app.User(models.RoleMember, "apebi")
 		ca, co := app.Login(author), app.Login(other)
@@ -234,7 +234,7 @@ func TestNotifications_ReadAndUnread(t *testing.T) {
 // TestNotifications_Live: a new notification is an event
 // notification.created on the person's own topic, with the unread count.
 func TestNotifications_Live(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		invitee := app.User(models.RoleMember, "mnc")
 		ca, ci := app.Login(author), app.Login(invitee)
@@ -258,7 +258,7 @@ func TestNotifications_Live(t *testing.T) {
 // TestNotifications_Pages: the header counter, the list page, and opening
 // a notification (marks it read, leads to the comment).
 func TestNotifications_Pages(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		author := app.User(models.RoleMember, "apebi")
 		other := app.User(models.RoleMember, "apebi")
 		ca := app.Login(author)

@@ -107,24 +107,11 @@ func (r *measureRefs) OrgSlug(id *int64) string {
 	return ""
 }
 
-// measureFailed re-renders a measure form page with the problem: field
-// messages beside their fields and, for the whole form, a sentence chosen by
-// the error's code (the store's sentences are English).
+// measureFailed re-renders a measure form page with the problem, the
+// sentence for the whole form chosen by the error's code where the
+// catalogue has one (measures.err.<code>).
 func (s *Server) measureFailed(c echo.Context, p *Page, err error) error {
-	status, body := s.toAPIError(c, err)
-	if status >= 500 {
-		return err
-	}
-	p.Status = status
-	for k, v := range body.Fields {
-		p.Errors[k] = s.translateMessage(p.Locale, v)
-	}
-	if key := "measures.err." + body.Code; s.i18n.Has(p.Locale, key) {
-		p.Error = p.T(key)
-	} else {
-		p.Error = s.translateMessage(p.Locale, body.Message)
-	}
-	return s.render(c, p)
+	return s.failForm(c, p, err, "measures.err.")
 }
 
 func idPath(id int64) string { return "/measures/" + strconv.FormatInt(id, 10) }

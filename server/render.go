@@ -397,6 +397,15 @@ func (s *Server) renderError(c echo.Context, status int, body apiError) {
 
 // formFailed re-renders a form page with the errors beside its fields.
 func (s *Server) formFailed(c echo.Context, p *Page, err error) error {
+	return s.failForm(c, p, err, "")
+}
+
+// failForm re-renders a form page with the problem: each field's message
+// beside it, and for the whole form the sentence under codeKeys+code when
+// the catalogue has one (codeKeys "": none), else the store's sentence
+// translated. A server-side error is not the person's: it goes on to the
+// error page.
+func (s *Server) failForm(c echo.Context, p *Page, err error, codeKeys string) error {
 	status, body := s.toAPIError(c, err)
 	if status >= 500 {
 		return err
@@ -406,7 +415,11 @@ func (s *Server) formFailed(c echo.Context, p *Page, err error) error {
 	for k, v := range body.Fields {
 		p.Errors[k] = s.translateMessage(p.Locale, v)
 	}
-	p.Error = s.translateMessage(p.Locale, body.Message)
+	if key := codeKeys + body.Code; codeKeys != "" && s.i18n.Has(p.Locale, key) {
+		p.Error = p.T(key)
+	} else {
+		p.Error = s.translateMessage(p.Locale, body.Message)
+	}
 	var me *models.Error
 	if errors.As(err, &me) && me.Code == "too_many_attempts" && me.RetryAfter > 0 {
 		p.Error = p.tryAgainIn(me.RetryAfter)

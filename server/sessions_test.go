@@ -24,7 +24,7 @@ func sessionValue(t *testing.T, c *servertest.Client) string {
 }
 
 func TestSessions_Cookie(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		r := script(app).Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword})
 		wantStatus(t, r, 200)
@@ -64,7 +64,7 @@ func TestSessions_Cookie(t *testing.T) {
 }
 
 func TestSessions_HTTPSCookie(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		r := script(app).Request("POST", "/api/v1/session", map[string]string{"email": u.Email, "password": servertest.DefaultPassword})
 		wantStatus(t, r, 200)
@@ -100,7 +100,7 @@ func TestSessions_HTTPSCookie(t *testing.T) {
 
 // Login rotates the session: the cookie from before is dead after.
 func TestSessions_LoginRotates(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		before := sessionValue(t, c)
@@ -141,7 +141,7 @@ func TestSessions_LoginRotates(t *testing.T) {
 
 // Logout ends the session on the server: the old cookie replayed is refused.
 func TestSessions_Logout(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		old := sessionValue(t, c)
@@ -170,7 +170,7 @@ func TestSessions_Logout(t *testing.T) {
 }
 
 func TestSessions_IdleExpiry(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		active := app.Login(u)
 		idle := app.Login(u)
@@ -190,7 +190,7 @@ func TestSessions_IdleExpiry(t *testing.T) {
 }
 
 func TestSessions_AbsoluteExpiry(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
@@ -209,7 +209,7 @@ func TestSessions_AbsoluteExpiry(t *testing.T) {
 
 // A password change offers to end the other sessions; the current one stays.
 func TestSessions_PasswordChange(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		for _, endOthers := range []bool{true, false} {
 			u := app.User(models.RoleMember, "apebi")
 			here, there := app.Login(u), app.Login(u)

@@ -29,7 +29,7 @@ func setupToken(t *testing.T, console string) string {
 // Without PACTE_ADMIN_*, the console shows a one-time link that creates the
 // first admin and signs them in; it works once.
 func TestSetup_Link(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		token := setupToken(t, app.Console.String())
 		if strings.Contains(app.Logs.String(), token) {
 			t.Error("the set-up token is in the logs")
@@ -85,7 +85,7 @@ func TestSetup_Link(t *testing.T) {
 
 // A set-up that fails on the email does not burn the link.
 func TestSetup_FailedSetupKeepsLink(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		token := setupToken(t, app.Console.String())
 		taken := app.User(models.RoleMember, "apebi")
 		b := app.Anonymous()

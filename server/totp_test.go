@@ -97,7 +97,7 @@ func userRow(t *testing.T, app *servertest.App, id int64) *models.User {
 // shown, a wrong code is refused, a right one turns it on and shows the
 // recovery codes once.
 func TestTOTP_EnrolmentFlow(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleReviewer, "ministry")
 		c := app.Login(u)
 		page := getHTML(c, "/profile")
@@ -186,7 +186,7 @@ func TestTOTP_EnrolmentFlow(t *testing.T) {
 // A pending secret can be abandoned, and the enrolment refuses stale
 // forms.
 func TestTOTP_EnrolmentCancel(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleModerator, "apebi")
 		c := app.Login(u)
 		wantStatus(t, postForm(c, "/profile/totp/enable", url.Values{"csrf_token": {c.CSRF}, "totp_code": {"123456"}}), 409)
@@ -205,7 +205,7 @@ func TestTOTP_EnrolmentCancel(t *testing.T) {
 
 // POST /api/v1/session for an account with a second factor.
 func TestTOTP_APISignIn(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleAdmin, "")
 		secret, codes := enrolTOTP(t, app, app.Login(u))
 
@@ -259,7 +259,7 @@ func TestTOTP_APISignIn(t *testing.T) {
 // Wrong codes count against the same limits as wrong passwords, and a
 // right password between guesses does not reset them.
 func TestTOTP_LoginLimitsApplyToCodes(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleReviewer, "ministry")
 		secret, _ := enrolTOTP(t, app, app.Login(u))
 		for i := 1; i <= models.MaxFailuresPerKey; i++ {
@@ -291,7 +291,7 @@ func TestTOTP_LoginLimitsApplyToCodes(t *testing.T) {
 
 // Code guesses on the sign-in form count too.
 func TestTOTP_LoginLimitsOnForm(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleReviewer, "ministry")
 		enrolTOTP(t, app, app.Login(u))
 		b := browser(t, app)
@@ -324,7 +324,7 @@ func TestTOTP_LoginLimitsOnForm(t *testing.T) {
 // shows the code step without a session; the pending sign-in is single-use
 // and short-lived; the right code signs in and rotates the session.
 func TestTOTP_LoginPage(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleModerator, "ausim")
 		secret, codes := enrolTOTP(t, app, app.Login(u))
 
@@ -425,7 +425,7 @@ func TestTOTP_LoginPage(t *testing.T) {
 
 // Members have no second factor to manage.
 func TestTOTP_MembersCannotEnable(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleMember, "apebi")
 		c := app.Login(u)
 		page := getHTML(c, "/profile")
@@ -452,7 +452,7 @@ func TestTOTP_MembersCannotEnable(t *testing.T) {
 
 // Turning it off needs the password and a code.
 func TestTOTP_DisableFlow(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		u := app.User(models.RoleReviewer, "ministry")
 		c := app.Login(u)
 		secret, codes := enrolTOTP(t, app, c)
@@ -502,7 +502,7 @@ func TestTOTP_DisableFlow(t *testing.T) {
 // With --require-totp, a reviewer, moderator or admin without a second
 // factor is signed in but kept to the profile until they enrol.
 func TestTOTP_Requirement(t *testing.T) {
-	eachEngine(t, func(t *testing.T, app *servertest.App) {
+	servertest.EachEngine(t, func(t *testing.T, app *servertest.App) {
 		mod := app.User(models.RoleModerator, "apebi")
 		c := app.Login(mod)
 		var me struct {

@@ -61,7 +61,7 @@ func newAccessWorld(t *testing.T, a, b *servertest.App, victimOrg string, victim
 		editors = append(editors, x.victim)
 	}
 	x.text = "Texte initial."
-	x.measure = coMeasure(t, x.authorB, x.text, editors...)
+	x.measure = b.Measure(t, x.author, servertest.MeasureSpec{Body: x.text, Pillar: "enablers", Axis: "cloud_computing", Editors: editors})
 	x.topic = models.MeasureTopic(x.measure)
 	if setup != nil {
 		setup(x.measure)

@@ -14,6 +14,7 @@ import (
 
 	"pacte/models"
 	"pacte/models/storetest"
+	"pacte/server/servertest"
 )
 
 // TestWS_DatabaseBlipsLoseNoEvent: two instances on one PostgreSQL, 16
@@ -32,7 +33,7 @@ func TestWS_DatabaseBlipsLoseNoEvent(t *testing.T) {
 	b := newInstance(t, url)
 	author := b.User(models.RoleMember, "apebi")
 	reader := a.User(models.RoleMember, "ausim")
-	m := newMeasure(t, a, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := a.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 
 	killer, err := sql.Open("pgx", storetest.PostgresURL())

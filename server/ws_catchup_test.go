@@ -30,8 +30,8 @@ func TestWS_CatchUpDuringConcurrentWrites(t *testing.T) {
 func testCatchUp(t *testing.T, engine string) {
 	app := servertest.New(t, engine)
 	author := app.User(models.RoleMember, "apebi")
-	m := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
-	noise := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
+	noise := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	var before []int64
 	for i := 0; i < 40; i++ {
@@ -150,7 +150,7 @@ func TestWS_TooFarBehind(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, models.SQLite)
 	author := app.User(models.RoleMember, "apebi")
-	m := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	first := emit(t, app.Store, topic, "comment.created", author, m, map[string]any{})
 	w := dialWS(t, app, app.Login(author))

@@ -19,7 +19,7 @@ func TestWS_ManyClientsConcurrentWrites(t *testing.T) {
 	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) { c.WSPerUser = 100 }))
 	app.Server.AddEchoHandler() // a message type only tests speak (ws_export_test.go)
 	u := app.User(models.RoleMember, "apebi")
-	m := newMeasure(t, app, u, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, u, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	c := app.Login(u)
 	const clients, writers, perWriter = 100, 4, 10

@@ -75,7 +75,7 @@ func TestWS_DatabaseErrors(t *testing.T) {
 	app.Server.LiveHub().SetEventPoll(0) // only the retry can deliver
 	author := app.User(models.RoleMember, "apebi")
 	reader := app.User(models.RoleMember, "ausim")
-	m := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	rc := app.Login(reader)
 
@@ -115,8 +115,8 @@ func TestWS_DatabaseErrors(t *testing.T) {
 	})
 
 	t.Run("PushRefusedAsStale", func(t *testing.T) {
-		ac, token := coToken(t, app, author)
-		id := coMeasure(t, ac, "Un texte.")
+		_, token := coToken(t, app, author)
+		id := app.Measure(t, author, servertest.MeasureSpec{Body: "Un texte.", Pillar: "enablers", Axis: "cloud_computing"})
 		c := coDial(t, app.URL, token)
 		v := c.join(id).version()
 		faults.fail("db", "measure_editors", 1)

@@ -30,8 +30,8 @@ func testDelivery(t *testing.T, engine string) {
 	author := app.User(models.RoleMember, "apebi")
 	other := app.User(models.RoleMember, "ausim")
 	mod := app.User(models.RoleModerator, "mnc")
-	draft := newMeasure(t, app, author, "apebi", models.VisibilityFederation, models.StatusDraft)
-	open := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	draft := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityFederation, Status: models.StatusDraft, Quiet: true})
+	open := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	draftTopic, openTopic := models.MeasureTopic(draft), models.MeasureTopic(open)
 
 	t.Run("OrderAndTopics", func(t *testing.T) {

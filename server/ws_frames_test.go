@@ -20,7 +20,7 @@ func TestWS_BadFrames(t *testing.T) {
 	app := servertest.New(t, models.SQLite)
 	member := app.User(models.RoleMember, "apebi")
 	c := app.Login(member)
-	mine := newMeasure(t, app, member, "apebi", models.VisibilityFederation, "draft")
+	mine := app.Measure(t, member, servertest.MeasureSpec{Visibility: models.VisibilityFederation, Status: "draft", Quiet: true})
 
 	t.Run("ErrorsKeepTheConnection", func(t *testing.T) {
 		w := dialWS(t, app, c)

@@ -23,42 +23,6 @@ import (
 // written with Emit, as the features do, so these tests depend on nothing
 // but the store and the hub.
 
-type measureRow struct {
-	ID                 int64 `gorm:"primaryKey"`
-	Title              string
-	Summary            string
-	Body               string
-	Pillar             string
-	LeadOrganizationID int64
-	Visibility         string
-	Status             string
-	Revision           int
-	CreatedBy          int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-}
-
-func (measureRow) TableName() string { return "measures" }
-
-// newMeasure inserts a measure led by org (a slug) with its author as
-// editor.
-func newMeasure(t testing.TB, app *servertest.App, author *models.User, org, visibility, status string) int64 {
-	t.Helper()
-	now := time.Now().UTC()
-	m := &measureRow{Title: "Mesure " + org, Pillar: "public_services", LeadOrganizationID: app.Org(org).ID,
-		Visibility: visibility, Status: status, Revision: 1, CreatedBy: author.ID, CreatedAt: now, UpdatedAt: now}
-	err := app.Store.Write(context.Background(), func(tx *models.Tx) error {
-		if err := tx.Create(m).Error; err != nil {
-			return err
-		}
-		return tx.Exec("INSERT INTO measure_editors (measure_id, user_id, created_at) VALUES (?, ?, ?)", m.ID, author.ID, now).Error
-	})
-	if err != nil {
-		t.Fatalf("insert measure: %v", err)
-	}
-	return m.ID
-}
-
 // emit writes one event in its own transaction and returns it.
 func emit(t testing.TB, store *models.Store, topic, typ string, actor *models.User, measureID int64, data any) models.Event {
 	t.Helper()

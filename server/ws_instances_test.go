@@ -55,7 +55,7 @@ func TestWS_TwoInstances(t *testing.T) {
 	b := newInstance(t, url)
 	author := a.User(models.RoleMember, "apebi")
 	reader := a.User(models.RoleMember, "ausim")
-	m := newMeasure(t, a, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := a.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 
 	wa := dialWS(t, a, a.Login(reader))

@@ -32,7 +32,7 @@ func TestWS_NoGoroutineLeak(t *testing.T) {
 func leakRun(t *testing.T, engine string) {
 	app := servertest.New(t, engine)
 	u := app.User(models.RoleMember, "apebi")
-	m := newMeasure(t, app, u, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, u, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	c := app.Login(u)
 	c.Do("GET", "/api/v1/me", nil, nil) // the HTTP client's own connection exists before counting

@@ -61,7 +61,7 @@ func TestWS_PerAccountLimit(t *testing.T) {
 	}
 	// Another account is not affected.
 	w := dialWS(t, app, app.Login(other))
-	m := newMeasure(t, app, other, "ausim", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, other, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	w.subscribeLive(models.MeasureTopic(m))
 	ev := emit(t, app.Store, models.MeasureTopic(m), "comment.created", other, m, map[string]any{"n": 1})
 	if got := w.events(models.MeasureTopic(m), 1); got[0].ID != ev.ID {

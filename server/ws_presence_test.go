@@ -50,7 +50,7 @@ func TestWS_Presence(t *testing.T) {
 	app := servertest.New(t, models.SQLite)
 	a := app.User(models.RoleMember, "apebi")
 	b := app.User(models.RoleMember, "ausim")
-	m := newMeasure(t, app, a, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, a, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	ca, cb := app.Login(a), app.Login(b)
 

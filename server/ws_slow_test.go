@@ -21,7 +21,7 @@ func TestWS_SlowClientDropped(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, models.SQLite)
 	author := app.User(models.RoleMember, "apebi")
-	m := newMeasure(t, app, author, "apebi", models.VisibilityPlatform, models.StatusDraft)
+	m := app.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
 	topic := models.MeasureTopic(m)
 	c := app.Login(author)
 

@@ -325,3 +325,119 @@ func (c *Client) Cookies() []*http.Cookie {
 	req, _ := http.NewRequest("GET", c.app.URL, nil)
 	return c.HTTP.Jar.Cookies(req.URL)
 }
+
+// MeasureSpec is a measure a test needs. Left empty, a field takes a
+// plausible value: a draft of the author's federation, seen by it only.
+type MeasureSpec struct {
+	Title, Summary, Body string
+	Pillar, Axis         string // digital_economy / sme_digitalisation by default ("-" for no axis)
+	Visibility           string // federation (default) or platform
+	// Status is where the measure stands; a state other than draft is set
+	// directly, as a fixture (the workflow that leads there is tested on
+	// its own).
+	Status  string
+	Editors []*models.User // more editors, added by the author
+	// Quiet writes the rows only, with no event, revision or co-editing
+	// log: for tests that count the events of what they do next.
+	Quiet bool
+}
+
+// Measure creates a measure through the store, as the author (a member of
+// a federation), and returns its id: the one way tests make a measure they
+// need but do not test the creation of.
+func (a *App) Measure(t testing.TB, author *models.User, spec MeasureSpec) int64 {
+	t.Helper()
+	ctx := context.Background()
+	in := models.NewMeasure{Title: spec.Title, Summary: spec.Summary, Body: spec.Body, Pillar: spec.Pillar, Axis: spec.Axis}
+	if in.Title == "" {
+		in.Title = fmt.Sprintf("Mesure %d", seq.Add(1))
+	}
+	if in.Summary == "" {
+		in.Summary = "Ce que la mesure change, et pour qui."
+	}
+	if in.Pillar == "" {
+		in.Pillar = "digital_economy"
+		if in.Axis == "" {
+			in.Axis = "sme_digitalisation"
+		}
+	}
+	if in.Axis == "-" {
+		in.Axis = ""
+	}
+	if spec.Quiet {
+		return a.quietMeasure(t, author, in, spec)
+	}
+	m, err := a.Store.CreateMeasure(ctx, author, in)
+	if err != nil {
+		t.Fatalf("create measure: %v", err)
+	}
+	for _, e := range spec.Editors {
+		if _, err := a.Store.AddEditor(ctx, author, m.ID, e.ID); err != nil {
+			t.Fatalf("add editor %d: %v", e.ID, err)
+		}
+	}
+	if spec.Visibility == models.VisibilityPlatform {
+		vis := models.VisibilityPlatform
+		if _, err := a.Store.UpdateMeasure(ctx, author, m.ID, models.MeasureChange{Visibility: &vis, Revision: m.Revision}); err != nil {
+			t.Fatalf("open measure: %v", err)
+		}
+	}
+	if spec.Status != "" && spec.Status != models.StatusDraft {
+		err := a.Store.Write(ctx, func(tx *models.Tx) error {
+			return tx.Exec("UPDATE measures SET status = ? WHERE id = ?", spec.Status, m.ID).Error
+		})
+		if err != nil {
+			t.Fatalf("set status %s: %v", spec.Status, err)
+		}
+	}
+	return m.ID
+}
+
+// quietMeasure inserts a measure's rows directly (MeasureSpec.Quiet).
+func (a *App) quietMeasure(t testing.TB, author *models.User, in models.NewMeasure, spec MeasureSpec) int64 {
+	t.Helper()
+	vis, status := spec.Visibility, spec.Status
+	if vis == "" {
+		vis = models.VisibilityFederation
+	}
+	if status == "" {
+		status = models.StatusDraft
+	}
+	var axis *string
+	if in.Axis != "" {
+		axis = &in.Axis
+	}
+	var id int64
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err := a.Store.Write(context.Background(), func(tx *models.Tx) error {
+		err := tx.Raw(`INSERT INTO measures (title, summary, body, pillar, axis, lead_organization_id, visibility, status, revision, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`,
+			in.Title, in.Summary, in.Body, in.Pillar, axis, author.OrgID(), vis, status, author.ID, now, now).Scan(&id).Error
+		if err != nil {
+			return err
+		}
+		for _, e := range append([]*models.User{author}, spec.Editors...) {
+			if err := tx.Exec(`INSERT INTO measure_editors (measure_id, user_id, added_by, created_at) VALUES (?, ?, ?, ?)`, id, e.ID, author.ID, now).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || id == 0 {
+		t.Fatalf("insert measure: %v", err)
+	}
+	return id
+}
+
+// EachEngine runs fn as a parallel subtest on a fresh server on each
+// engine: SQLite, and PostgreSQL when reachable (required when
+// PACTE_REQUIRE_POSTGRES=1).
+func EachEngine(t *testing.T, fn func(t *testing.T, app *App), opts ...Option) {
+	t.Helper()
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			fn(t, New(t, engine, opts...))
+		})
+	}
+}
