@@ -383,11 +383,16 @@ func (s *Store) PersonalData(ctx context.Context, u *User) (map[string]any, erro
 	if err := db.Where("actor_id = ? OR subject_user_id = ?", u.ID, u.ID).Order("id").Limit(10000).Find(&events).Error; err != nil {
 		return nil, dbError(err)
 	}
-	var comments []map[string]any
-	db.Table("comments").Select("id, measure_id, parent_id, body, status, created_at, edited_at").Where("author_id = ?", u.ID).Order("id").Find(&comments)
+	comments := []map[string]any{}
+	if err := db.Table("comments").Select("id, measure_id, parent_id, body, status, created_at, edited_at").Where("author_id = ?", u.ID).Order("id").Find(&comments).Error; err != nil {
+		return nil, dbError(err)
+	}
 	var org *Organization
 	if u.OrganizationID != nil {
-		org, _ = s.OrganizationByID(ctx, *u.OrganizationID)
+		var err error
+		if org, err = s.OrganizationByID(ctx, *u.OrganizationID); err != nil {
+			return nil, err
+		}
 	}
 	sess := []map[string]any{}
 	for _, x := range sessions {

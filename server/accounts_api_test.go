@@ -598,6 +598,7 @@ func TestAccountsAPI_Me(t *testing.T) {
 					Tokens   []map[string]any `json:"tokens"`
 					Sessions []map[string]any `json:"sessions"`
 					Events   []map[string]any `json:"events"`
+					Comments *[]any           `json:"comments"`
 				}
 				if err := r.JSON(&data); err != nil {
 					t.Fatalf("%s: %v", path, err)
@@ -607,6 +608,9 @@ func TestAccountsAPI_Me(t *testing.T) {
 				}
 				if len(data.Tokens) != 1 || len(data.Sessions) != 1 || len(data.Events) == 0 {
 					t.Errorf("%s: %d tokens, %d sessions, %d events", path, len(data.Tokens), len(data.Sessions), len(data.Events))
+				}
+				if data.Comments == nil || len(*data.Comments) != 0 {
+					t.Errorf("%s: no comments is %v, want an empty list", path, data.Comments)
 				}
 				for _, secret := range []string{"argon2", "token_hash", "password_hash", "csrf"} {
 					if strings.Contains(string(r.Body), secret) {
