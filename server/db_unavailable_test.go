@@ -92,6 +92,11 @@ func TestDatabaseBlip_SQLiteClosed(t *testing.T) {
 	if !strings.Contains(app.Logs.String(), "database unavailable") {
 		t.Error("the database error was not logged")
 	}
+	// The health check says so too, and when to ask again.
+	r := app.Anonymous().Request("GET", "/healthz", nil)
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), `"unavailable"`) {
+		t.Errorf("/healthz with the database gone: %d, Retry-After %q, %s", r.Status, r.Header.Get("Retry-After"), r.Body)
+	}
 }
 
 // PostgreSQL behind a proxy the test can cut: every connection is dropped

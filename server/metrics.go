@@ -151,6 +151,7 @@ func (s *Server) handleMetrics(c echo.Context) error {
 func (s *Server) handleHealthz(c echo.Context) error {
 	if err := s.store.Ping(c.Request().Context()); err != nil {
 		s.log.Error("health check failed", "err", err.Error())
+		c.Response().Header().Set("Retry-After", retryAfterSeconds) // as every other 503
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
