@@ -85,6 +85,20 @@ func (s *Store) SessionUser(ctx context.Context, raw string) (*Session, *User, e
 	return &sess, u, nil
 }
 
+// ExistingSessions tells which of the sessions still exist, for the live
+// side, which closes the sockets of the others.
+func (s *Store) ExistingSessions(ctx context.Context, ids []string) (map[string]bool, error) {
+	var found []string
+	if err := s.Read(ctx).Model(&Session{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // DeleteSession ends one session (logout).
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return dbError(s.db.WithContext(ctx).Delete(&Session{}, "id = ?", id).Error)

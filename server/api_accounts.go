@@ -105,6 +105,7 @@ func (s *Server) startSession(c echo.Context, u *models.User) (*models.User, *mo
 		if err := s.store.DeleteSession(ctx, old.ID); err != nil {
 			return nil, nil, err
 		}
+		s.hub.SessionEnded(old.ID)
 	}
 	raw, sess, err := s.store.CreateSession(ctx, u.ID)
 	if err != nil {
@@ -146,6 +147,7 @@ func (s *Server) apiLogout(c echo.Context) error {
 		if err := s.store.DeleteSession(c.Request().Context(), sess.ID); err != nil {
 			return err
 		}
+		s.hub.SessionEnded(sess.ID)
 	} else if ctxUser(c) == nil {
 		return models.CodedError(models.EUnauthorized, "unauthorized", "Please sign in.")
 	}

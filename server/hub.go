@@ -35,11 +35,12 @@ const (
 	wsStrikeWindow = time.Minute
 	feedBatch      = 500
 	feedPoll       = 15 * time.Second // safety net; commits and NOTIFY wake the feeder at once
+	wsSessionCheck = 30 * time.Second // how soon a session ended elsewhere closes its sockets here
 )
 
 // Close codes beyond RFC 6455's.
 const (
-	closeAccountChanged = 4001 // suspension or role change: reconnect to be checked again
+	closeAccountChanged = 4001 // signed out, suspended or role changed: reconnect to be checked again
 )
 
 // Hub fans committed events out to this instance's websocket connections.
@@ -80,8 +81,11 @@ type Hub struct {
 	names      map[int64]string // actor display names
 	lastID     atomic.Int64     // last event id published
 	pollEvery  atomic.Int64     // feeder safety poll, nanoseconds; 0 disables
-	maxQueue   int
-	nextConn   atomic.Uint64
+	// sessionCheckEvery: how often the sessions of open sockets are
+	// checked (checkSessions), nanoseconds; 0 disables.
+	sessionCheckEvery atomic.Int64
+	maxQueue          int
+	nextConn          atomic.Uint64
 
 	presence *presence
 	collab   *collabService       // co-editing (collab.go), closed with the hub
@@ -119,6 +123,7 @@ func newHub(s *Server) *Hub {
 	rand.Read(b[:])
 	h.instance = hex.EncodeToString(b[:])
 	h.pollEvery.Store(int64(feedPoll))
+	h.sessionCheckEvery.Store(int64(wsSessionCheck))
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.presence = newPresence(h)
 	h.collab = newCollabService(s)
@@ -175,6 +180,53 @@ func (h *Hub) UserChanged(userID int64) {
 	for c := range h.conns {
 		if c.user.ID == userID {
 			c.close(closeAccountChanged, "account changed")
+		}
+	}
+}
+
+// SessionEnded closes, with 4001, this instance's websockets opened with a
+// browser session that was just signed out. Sessions ended elsewhere
+// (another instance, "sign out everywhere") are found by checkSessions.
+func (h *Hub) SessionEnded(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		if c.session == id {
+			c.close(closeAccountChanged, "signed out")
+		}
+	}
+}
+
+// checkSessions closes the websockets whose session no longer exists. A
+// database that does not answer closes nothing: it is asked again next time.
+func (h *Hub) checkSessions() {
+	h.mu.Lock()
+	ids := map[string]bool{}
+	for c := range h.conns {
+		if c.session != "" {
+			ids[c.session] = true
+		}
+	}
+	h.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancel()
+	live, err := h.store.ExistingSessions(ctx, list)
+	if err != nil {
+		if h.ctx.Err() == nil {
+			h.log.Warn("live: cannot check sessions", "err", err.Error())
+		}
+		return
+	}
+	for _, id := range list {
+		if !live[id] {
+			h.SessionEnded(id)
 		}
 	}
 }
@@ -272,11 +324,16 @@ func (h *Hub) runPinger() {
 	const slices = 4
 	t := time.NewTicker(wsPingPeriod / slices)
 	defer t.Stop()
+	lastCheck := time.Now()
 	for n := uint64(0); ; n++ {
 		select {
 		case <-t.C:
 		case <-h.ctx.Done():
 			return
+		}
+		if every := time.Duration(h.sessionCheckEvery.Load()); every > 0 && time.Since(lastCheck) >= every {
+			lastCheck = time.Now()
+			h.checkSessions()
 		}
 		h.mu.Lock()
 		for c := range h.conns {

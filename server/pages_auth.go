@@ -60,6 +60,7 @@ func (s *Server) pageLogout(c echo.Context) error {
 		if err := s.store.DeleteSession(c.Request().Context(), sess.ID); err != nil {
 			return err
 		}
+		s.hub.SessionEnded(sess.ID)
 	}
 	s.clearSessionCookie(c)
 	s.flash(c, "signed_out")

@@ -66,7 +66,11 @@ func (s *Server) handleWS(c echo.Context) error {
 		s.hub.releaseSlot(u.ID)
 		return nil // the upgrader has answered
 	}
-	conn := s.hub.newConn(ws, u)
+	session := ""
+	if sess := ctxSession(c); sess != nil {
+		session = sess.ID
+	}
+	conn := s.hub.newConn(ws, u, session)
 	if !s.hub.register(conn) {
 		s.hub.releaseSlot(u.ID)
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(wsCloseWait))
@@ -96,7 +100,10 @@ type wsConn struct {
 	id    uint64
 	ws    *websocket.Conn
 	user  *models.User
-	staff bool // sees data.moderator_only
+	// session is the browser session the socket was opened with ("" for a
+	// bearer token): when it ends, so does the socket.
+	session string
+	staff   bool // sees data.moderator_only
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -122,8 +129,8 @@ type wsConn struct {
 	strikes []time.Time // reader only
 }
 
-func (h *Hub) newConn(ws *websocket.Conn, u *models.User) *wsConn {
-	c := &wsConn{hub: h, id: h.nextConn.Add(1), ws: ws, user: u, staff: models.Can(u, models.ActModerate, nil),
+func (h *Hub) newConn(ws *websocket.Conn, u *models.User, session string) *wsConn {
+	c := &wsConn{hub: h, id: h.nextConn.Add(1), ws: ws, user: u, session: session, staff: models.Can(u, models.ActModerate, nil),
 		wake: make(chan struct{}, 1), space: make(chan struct{}, 1), writerDone: make(chan struct{}),
 		subs: map[string]*subscription{}}
 	c.ctx, c.cancel = context.WithCancel(h.ctx)

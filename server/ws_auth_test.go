@@ -87,6 +87,45 @@ func TestWS_Auth(t *testing.T) {
 		w := dialHeader(t, app, h)
 		w.subscribeLive(models.UserTopic(member.ID))
 	})
+	t.Run("SignOutClosesTheSocket", func(t *testing.T) {
+		u := app.User(models.RoleMember, "apebi")
+		c := app.Login(u)
+		w := dialWS(t, app, c)
+		w.subscribeLive(models.UserTopic(u.ID))
+		other := dialWS(t, app, app.Login(u)) // another browser of the same person
+		other.subscribeLive(models.UserTopic(u.ID))
+		if st := c.Do("DELETE", "/api/v1/session", nil, nil); st != 204 {
+			t.Fatalf("sign out: %d", st)
+		}
+		if code := w.closed(5 * time.Second); code != 4001 {
+			t.Fatalf("close code %d after signing out, want 4001", code)
+		}
+		other.subscribeLive("measures") // the other browser is still signed in, its socket open
+	})
+	t.Run("SessionEndedElsewhere", func(t *testing.T) {
+		// Another instance, or "sign out everywhere", deletes the session:
+		// the socket here closes at the next check.
+		app.Server.LiveHub().SetSessionCheck(100 * time.Millisecond)
+		defer app.Server.LiveHub().SetSessionCheck(30 * time.Second)
+		u := app.User(models.RoleMember, "apebi")
+		c := app.Login(u)
+		w := dialWS(t, app, c)
+		w.subscribeLive(models.UserTopic(u.ID))
+		h := http.Header{}
+		h.Set("Authorization", "Bearer "+bearerToken(t, app, u))
+		script := dialHeader(t, app, h) // a token has no session: it stays
+		script.subscribeLive(models.UserTopic(u.ID))
+		err := app.Store.Write(context.Background(), func(tx *models.Tx) error {
+			return tx.Exec("DELETE FROM sessions WHERE user_id = ?", u.ID).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := w.closed(5 * time.Second); code != 4001 {
+			t.Fatalf("close code %d once the session is gone, want 4001", code)
+		}
+		script.subscribeLive("measures") // still open
+	})
 	t.Run("ErrSuspended", func(t *testing.T) {
 		victim := app.User(models.RoleMember, "apebi")
 		vc := app.Login(victim)

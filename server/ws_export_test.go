@@ -24,6 +24,9 @@ func (h *Hub) ListenerPID() int64 { return h.srv.notifier.PID() }
 // SetListenerBackoff sets the first reconnection delay of the listener.
 func (h *Hub) SetListenerBackoff(d time.Duration) { h.srv.notifier.SetMinBackoff(d) }
 
+// SetSessionCheck changes how often open sockets' sessions are checked.
+func (h *Hub) SetSessionCheck(d time.Duration) { h.sessionCheckEvery.Store(int64(d)) }
+
 // SetEventPoll sets the feeder's safety poll (0 turns it off), so that a
 // test proves delivery by notification alone.
 func (h *Hub) SetEventPoll(d time.Duration) {
