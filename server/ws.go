@@ -96,10 +96,10 @@ type outMsg struct {
 // in order, and a writer goroutine that alone writes to the socket. Others
 // hand it messages through a bounded queue and never wait.
 type wsConn struct {
-	hub   *Hub
-	id    uint64
-	ws    *websocket.Conn
-	user  *models.User
+	hub  *Hub
+	id   uint64
+	ws   *websocket.Conn
+	user *models.User
 	// session is the browser session the socket was opened with ("" for a
 	// bearer token): when it ends, so does the socket.
 	session string
