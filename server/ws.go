@@ -732,6 +732,15 @@ func (c *wsConn) setPresence(topic, state string) {
 		c.fail("not_subscribed", "Subscribe to the topic before sharing presence on it.", topic)
 		return
 	}
+	// Only the measure's editors are shown editing; anyone else (or anyone
+	// while the database does not answer) is shown viewing.
+	if state == presenceEditing {
+		_, id, _ := models.ParseTopic(topic)
+		acc, err := c.hub.store.MeasureAccessByID(c.ctx, id)
+		if err != nil || !models.Can(c.user, models.ActCollabEdit, acc) {
+			state = presenceViewing
+		}
+	}
 	c.hub.presence.set(topic, c, state)
 }
 

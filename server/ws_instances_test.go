@@ -55,7 +55,8 @@ func TestWS_TwoInstances(t *testing.T) {
 	b := newInstance(t, url)
 	author := a.User(models.RoleMember, "apebi")
 	reader := a.User(models.RoleMember, "ausim")
-	m := a.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
+	// The reader co-edits (only editors are shown editing in presence).
+	m := a.Measure(t, author, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true, Editors: []*models.User{reader}})
 	topic := models.MeasureTopic(m)
 
 	wa := dialWS(t, a, a.Login(reader))

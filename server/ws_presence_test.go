@@ -50,7 +50,8 @@ func TestWS_Presence(t *testing.T) {
 	app := servertest.New(t, models.SQLite)
 	a := app.User(models.RoleMember, "apebi")
 	b := app.User(models.RoleMember, "ausim")
-	m := app.Measure(t, a, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true})
+	// B edits A's measure; only editors are shown editing (docs/API.md).
+	m := app.Measure(t, a, servertest.MeasureSpec{Visibility: models.VisibilityPlatform, Status: models.StatusDraft, Quiet: true, Editors: []*models.User{b}})
 	topic := models.MeasureTopic(m)
 	ca, cb := app.Login(a), app.Login(b)
 
@@ -76,6 +77,16 @@ func TestWS_Presence(t *testing.T) {
 		wa2.Conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		wa2.Conn.Close()
 		wb.waitPresence(topic, both)
+	})
+
+	t.Run("OnlyEditorsEdit", func(t *testing.T) {
+		reader := app.User(models.RoleMember, "mnc") // sees the measure, does not edit it
+		wr := dialWS(t, app, app.Login(reader))
+		wr.subscribe(topic)
+		wr.send(map[string]any{"type": "presence", "topic": topic, "state": "editing"})
+		wa.waitPresence(topic, sortedNames(a.Name+":viewing", b.Name+":editing", reader.Name+":viewing"))
+		wr.Conn.Close()
+		wa.waitPresence(topic, both)
 	})
 
 	t.Run("ClosedTabLeavesAtOnce", func(t *testing.T) {
