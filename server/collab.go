@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -64,9 +62,7 @@ type collabService struct {
 // message handled after Close finds it closed rather than starting another.
 func newCollabService(s *Server) *collabService {
 	ctx, cancel := context.WithCancel(context.Background())
-	var id [8]byte
-	rand.Read(id[:])
-	c := &collabService{s: s, store: s.store, log: s.log, instance: hex.EncodeToString(id[:]),
+	c := &collabService{s: s, store: s.store, log: s.log, instance: s.instance,
 		ctx: ctx, cancel: cancel, idle: collabFoldIdle,
 		rooms: map[int64]*collabRoom{}, joined: map[uint64]map[int64]bool{}, folds: map[int64]*time.Timer{}}
 	// Updates and cursors from other instances; after a reconnection every

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -119,9 +117,7 @@ func newHub(s *Server) *Hub {
 		conns: map[*wsConn]struct{}{}, topics: map[string][]*subscription{},
 		wake: make(chan struct{}, 1), committed: make(chan []models.Event, 64), maxQueue: wsMaxQueue,
 		accessSeen: map[int64]*models.MeasureAccess{}, names: map[int64]string{}, limits: newWSLimits(s.cfg)}
-	var b [8]byte
-	rand.Read(b[:])
-	h.instance = hex.EncodeToString(b[:])
+	h.instance = s.instance
 	h.pollEvery.Store(int64(feedPoll))
 	h.sessionCheckEvery.Store(int64(wsSessionCheck))
 	h.ctx, h.cancel = context.WithCancel(context.Background())

@@ -66,7 +66,10 @@ type Server struct {
 	i18n    *i18n.Catalog
 	views   *views
 	metrics *metrics
-	hub     *Hub // the websocket side (hub.go)
+	// instance tells this process from the other instances on one
+	// database (presence, cursors, the listener's name).
+	instance string
+	hub      *Hub // the websocket side (hub.go)
 	// notifier hears the other instances (PostgreSQL; nil on SQLite): the
 	// hub and co-editing register their channels with it.
 	notifier *models.Notifier
@@ -114,6 +117,7 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		secure:       u.Scheme == "https",
 		origin:       u.Scheme + "://" + u.Host,
 		i18n:         cat,
+		instance:     newInstanceID(),
 		metrics:      newMetrics(),
 		lists:        newListCache(),
 		measureViews: newMeasureViewCache(),
@@ -139,12 +143,16 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		Skipper: func(c echo.Context) bool { return c.Path() == "/ws" },
 	}))
 	e.Use(s.authenticate, s.csrf, s.requireTOTP)
-	var id [8]byte
-	rand.Read(id[:])
-	s.notifier = store.NewNotifier("pacte-listener-"+hex.EncodeToString(id[:]), s.log)
+	s.notifier = store.NewNotifier("pacte-listener-"+s.instance, s.log)
 	s.hub = newHub(s)
 	s.routes()
 	return s, nil
+}
+
+func newInstanceID() string {
+	var id [8]byte
+	rand.Read(id[:])
+	return hex.EncodeToString(id[:])
 }
 
 // Echo exposes the router, for routes added by other parts and for tests.
