@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 	_ "time/tzdata" // dates are shown in each person's zone (Africa/Casablanca's Ramadan offset included), whatever the host has
@@ -51,7 +52,8 @@ func run(args []string) int {
 	defer store.Close()
 
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
-		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser}, store)
+		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser,
+		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDir: filepath.Join(cfg.DataDir, "mail")}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1

@@ -13,8 +13,28 @@ import (
 	"strings"
 	"time"
 
+	"pacte/mail"
 	"pacte/models"
 )
+
+// mailFrom is the sender address, pacte@<host of the base URL> unless set.
+func (c Config) mailFrom() string {
+	if c.MailFrom != "" {
+		return c.MailFrom
+	}
+	return "pacte@example.org"
+}
+
+// mailDescribe says where mail goes, without the SMTP password.
+func (c Config) mailDescribe() string {
+	if c.SMTPURL == "" {
+		return "files in " + c.DataDir + "/mail"
+	}
+	if s, err := mail.NewSMTP(c.SMTPURL, c.mailFrom(), "Pacte"); err == nil {
+		return s.Describe()
+	}
+	return "smtp"
+}
 
 // Config is every setting the binary reads.
 type Config struct {
@@ -37,13 +57,17 @@ type Config struct {
 	MetricsToken string
 	// WSPerUser caps one account's websockets open at once.
 	WSPerUser int
+	// SMTPURL and MailFrom say where mail goes; without SMTPURL mail is
+	// written as .eml files under DataDir/mail.
+	SMTPURL  string
+	MailFrom string
 }
 
 // Env lists the environment variables Config reads; the deployment test
 // checks docker-compose.yml against it.
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
 	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
-	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER"}
+	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER", "PACTE_SMTP_URL", "PACTE_MAIL_FROM"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -62,7 +86,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		fs.PrintDefaults()
 		fmt.Fprintln(fs.Output(), "Environment only (secrets never belong on a command line):\n"+
 			"  PACTE_ADMIN_EMAIL, PACTE_ADMIN_PASSWORD  create the first administrator if there is none\n"+
-			"  PACTE_METRICS_TOKEN  lets /metrics answer 'Authorization: Bearer <token>' from outside loopback")
+			"  PACTE_METRICS_TOKEN  lets /metrics answer 'Authorization: Bearer <token>' from outside loopback\n"+
+			"  PACTE_SMTP_URL  smtp://user:password@host:587 (STARTTLS; ?tls=required) or smtps://…:465; unset: mail is written to <data dir>/mail/*.eml\n"+
+			"  PACTE_MAIL_FROM  the sender address of Pacte's mail, e.g. pacte@example.ma")
 	}
 	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PACTE_DATA_DIR", "./data"), "folder for the SQLite file (PACTE_DATA_DIR)")
@@ -91,6 +117,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	c.AdminEmail = getenv("PACTE_ADMIN_EMAIL")
 	c.AdminPassword = getenv("PACTE_ADMIN_PASSWORD")
 	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
+	c.SMTPURL = strings.TrimSpace(getenv("PACTE_SMTP_URL"))
+	c.MailFrom = strings.TrimSpace(getenv("PACTE_MAIL_FROM"))
+	if c.SMTPURL != "" {
+		if _, err := mail.NewSMTP(c.SMTPURL, c.mailFrom(), "Pacte"); err != nil {
+			return c, err
+		}
+	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return c, fmt.Errorf("PACTE_METRICS_TOKEN must be at least 16 characters long")
 	}
@@ -146,7 +179,7 @@ func (c Config) Describe() []any {
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
 		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != "",
-		"ws_per_user", c.WSPerUser}
+		"ws_per_user", c.WSPerUser, "mail", c.mailDescribe()}
 }
 
 // redactDatabaseURL hides the password wherever a PostgreSQL URL may carry

@@ -22,6 +22,7 @@ var ErrorCodes = []ErrorCode{
 	{Code: EForbidden, Kind: EForbidden},
 	{Code: ENotFound, Kind: ENotFound},
 	{Code: EConflict, Kind: EConflict},
+	{Code: EGone, Kind: EGone},
 	{Code: ETooLarge, Kind: ETooLarge},
 	{Code: EInvalid, Kind: EInvalid},
 	{Code: ETooMany, Kind: ETooMany},
@@ -59,6 +60,10 @@ var ErrorCodes = []ErrorCode{
 	{Code: "totp_already_enabled", Kind: EConflict},
 	{Code: "totp_not_started", Kind: EConflict},
 	{Code: "totp_not_enabled", Kind: EConflict},
+	{Code: "reset_invalid", Kind: EGone},
+	{Code: "email_change_invalid", Kind: EGone},
+	{Code: "unsubscribe_invalid", Kind: EGone},
+	{Code: "same_email", Kind: EInvalid},
 
 	// Measures and their workflow.
 	{Code: "stale_revision", Kind: EConflict},
@@ -79,6 +84,7 @@ var ErrorCodes = []ErrorCode{
 	{Code: "already_hidden", Kind: EConflict},
 	{Code: "not_hidden", Kind: EConflict},
 	{Code: "no_open_reports", Kind: EConflict},
+	{Code: "mention_not_allowed", Kind: EInvalid},
 
 	// The websocket.
 	{Code: "unknown_type", Kind: EMalformed},

@@ -598,11 +598,15 @@ func (s *Store) CreateComment(ctx context.Context, actor *User, measureID int64,
 			}
 			c.AnchorQuote, c.AnchorFrom, c.AnchorTo = &a.Quote, &a.From, &a.To
 		}
+		mentioned, err := tx.checkMentions(measureID, "body", nil, c.Body)
+		if err != nil {
+			return err
+		}
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		_, err := tx.Emit(MeasureTopic(measureID), "comment.created", actor, measureID, 0,
-			map[string]any{"comment_id": c.ID, "comment": commentEventData(&c, actor, html)})
+		_, err = tx.Emit(MeasureTopic(measureID), "comment.created", actor, measureID, 0,
+			map[string]any{"comment_id": c.ID, "comment": commentEventData(&c, actor, html), "mentioned": mentioned})
 		return err
 	})
 	if err != nil {
@@ -637,6 +641,10 @@ func (s *Store) EditComment(ctx context.Context, actor *User, id int64, body str
 		if cur.Status == CommentHidden {
 			return errCommentHidden()
 		}
+		mentioned, err := tx.checkMentions(cur.MeasureID, "body", &cur.Body, body)
+		if err != nil {
+			return err
+		}
 		now := s.stamp()
 		if err := tx.Model(&Comment{}).Where("id = ?", id).Updates(map[string]any{"body": body, "body_html": html, "edited_at": now}).Error; err != nil {
 			return err
@@ -644,7 +652,7 @@ func (s *Store) EditComment(ctx context.Context, actor *User, id int64, body str
 		cur.Body, cur.StoredHTML, cur.EditedAt = body, html, &now
 		c = cur
 		_, err = tx.Emit(MeasureTopic(c.MeasureID), "comment.updated", actor, c.MeasureID, 0,
-			map[string]any{"comment_id": c.ID, "comment": commentEventData(c, actor, html)})
+			map[string]any{"comment_id": c.ID, "comment": commentEventData(c, actor, html), "mentioned": mentioned})
 		return err
 	})
 	if err != nil {

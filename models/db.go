@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -38,6 +40,10 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
+// JobDriver is River's driver for this database (SQLite or PostgreSQL, both
+// through database/sql, so that jobs join GORM's transactions).
+type JobDriver = riverdriver.Driver[*sql.Tx]
+
 // Store is the single gateway to the database. Reads and writes go through
 // separate pools so that SQLite writes are serialised on one connection
 // (never "database is locked") while reads run in parallel.
@@ -55,6 +61,13 @@ type Store struct {
 	log *slog.Logger
 
 	committed func([]Event) // called after a transaction that wrote events commits
+
+	// The job queue (jobs.go): River's driver on the write pool, and the
+	// insert-only client that transactions enqueue with.
+	jobDriver JobDriver
+	jobs      *river.Client[*sql.Tx]
+	// unsubscribeKey signs the one-click unsubscribe links (mail_store.go).
+	unsubscribeKey []byte
 
 	// passwordWork counts the argon2id derivations of sign-ins, weighted by
 	// their memory cost (KiB): what an unknown email costs next to a wrong
@@ -141,6 +154,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.seed(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("seed reference data: %w", err)
+	}
+	if err := s.loadSigningKey(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if err := s.openJobs(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }

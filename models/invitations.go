@@ -123,6 +123,9 @@ func (s *Store) Invite(ctx context.Context, actor *User, req InviteRequest) (*In
 		if err := tx.Create(inv).Error; err != nil {
 			return err
 		}
+		if err := tx.Enqueue(MailArgs{Purpose: MailInvitation, UserID: u.ID, Token: raw, Expires: inv.ExpiresAt}); err != nil {
+			return err
+		}
 		_, err = tx.Emit(UserTopic(u.ID), "user.invited", actor, 0, u.ID,
 			map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "organization_id": u.OrganizationID, "invitation_id": inv.ID})
 		return err
@@ -412,6 +415,9 @@ func (s *Store) RenewInvitation(ctx context.Context, actor *User, id int64) (*In
 		uid, by := u.ID, actor.ID
 		inv = &Invitation{TokenHash: HashToken(raw), Purpose: "invite", UserID: &uid, InvitedBy: &by, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now}
 		if err := tx.Create(inv).Error; err != nil {
+			return err
+		}
+		if err := tx.Enqueue(MailArgs{Purpose: MailInvitation, UserID: u.ID, Token: raw, Expires: inv.ExpiresAt}); err != nil {
 			return err
 		}
 		_, err := tx.Emit(UserTopic(u.ID), "user.invitation_renewed", actor, 0, u.ID,

@@ -247,10 +247,17 @@ func (s *Store) CreateMeasure(ctx context.Context, actor *User, in NewMeasure) (
 			m.ID, actor.ID, actor.ID, now).Error; err != nil {
 			return err
 		}
+		if err := tx.follow(actor.ID, m.ID); err != nil {
+			return err
+		}
+		mentioned, err := tx.checkMentions(m.ID, "body", nil, in.Body)
+		if err != nil {
+			return err
+		}
 		if err := tx.insertRevision(m, RevisionCreate, []int64{actor.ID}, now); err != nil {
 			return err
 		}
-		_, err := tx.Emit(MeasureTopic(m.ID), "measure.created", actor, m.ID, 0, map[string]any{"measure": m.Item()})
+		_, err = tx.Emit(MeasureTopic(m.ID), "measure.created", actor, m.ID, 0, map[string]any{"measure": m.Item(), "mentioned": mentioned})
 		return err
 	})
 	if err != nil {

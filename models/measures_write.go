@@ -81,6 +81,12 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 		if res.RowsAffected != 1 {
 			return StaleRevision(m.Revision - 1) // never on a locked row; the guard stays for safety
 		}
+		mentioned := []int64{}
+		if before.Body != m.Body {
+			if mentioned, err = tx.checkMentions(id, "body", &before.Body, m.Body); err != nil {
+				return err
+			}
+		}
 		reason := revisionReason(changed)
 		// The co-editing log first, so that the revision records the co-editing version
 		// that holds this change.
@@ -93,7 +99,7 @@ func (s *Store) UpdateMeasure(ctx context.Context, actor *User, id int64, ch Mea
 			return err
 		}
 		if _, err := tx.Emit(MeasureTopic(id), "measure.updated", actor, id, 0,
-			map[string]any{"measure": m.Item(), "fields": changed}); err != nil {
+			map[string]any{"measure": m.Item(), "fields": changed, "mentioned": mentioned}); err != nil {
 			return err
 		}
 		if _, err := tx.Emit(MeasureTopic(id), "measure.revision_saved", actor, id, 0,
@@ -408,6 +414,9 @@ func (s *Store) AddEditor(ctx context.Context, actor *User, id, userID int64) (*
 		}
 		if err := tx.Exec("INSERT INTO measure_editors (measure_id, user_id, added_by, created_at) VALUES (?, ?, ?, ?)",
 			id, userID, actor.ID, s.Now()).Error; err != nil {
+			return err
+		}
+		if err := tx.follow(userID, id); err != nil {
 			return err
 		}
 		_, err = tx.Emit(MeasureTopic(id), "editor.added", actor, id, userID, map[string]any{"user": userRef(&target)})

@@ -8,8 +8,8 @@ import (
 )
 
 // Notification tells one person about an event that concerns them. Rows are
-// written in the event's own transaction (Tx.Emit calls notifyFor), so a
-// notification exists exactly when its cause committed.
+// written by the fan-out job the event's transaction enqueued (fanout.go),
+// so the change that causes them does not wait for them.
 type Notification struct {
 	ID        int64      `gorm:"column:id;primaryKey"`
 	UserID    int64      `gorm:"column:user_id"`
@@ -18,6 +18,9 @@ type Notification struct {
 	ActorID   *int64     `gorm:"column:actor_id"`
 	MeasureID *int64     `gorm:"column:measure_id"`
 	CommentID *int64     `gorm:"column:comment_id"`
+	// Excerpt is what the person would want quoted: the comment's first
+	// words, the reviewer's note.
+	Excerpt string     `gorm:"column:excerpt"`
 	ReadAt    *time.Time `gorm:"column:read_at"`
 	CreatedAt time.Time  `gorm:"column:created_at"`
 }
@@ -28,83 +31,6 @@ func (Notification) TableName() string { return "notifications" }
 // EventNotificationCreated is the live event on user:<id> that carries a new
 // notification: {id, type, unread_count}.
 const EventNotificationCreated = "notification.created"
-
-// notifyFor writes the notification rows an event calls for, and one
-// notification.created event per person on their own topic.
-func (tx *Tx) notifyFor(ev *Event) error {
-	notifies, needReviewers, needModerators := NotifyNeeds(ev.Type)
-	if !notifies || ev.MeasureID == nil {
-		return nil
-	}
-	access, err := measureAccess(tx.DB, *ev.MeasureID)
-	if err != nil {
-		return err
-	}
-	data := ev.Data()
-	f := NotifyFacts{Event: *ev, Measure: access}
-	commentID := int64Field(data, "comment_id")
-	if ev.Type == "comment.created" && commentID != 0 {
-		if err := tx.Raw(`SELECT p.author_id FROM comments c JOIN comments p ON p.id = c.parent_id WHERE c.id = ?`,
-			commentID).Scan(&f.ParentAuthorID).Error; err != nil {
-			return err
-		}
-	}
-	if ev.Type == "measure.status_changed" {
-		f.Submitted = data["to"] == StatusInReview
-		_, f.FromReview = data["review_id"]
-	}
-	if needReviewers && f.Submitted {
-		if err := tx.Model(&User{}).Where("role = ? AND status = ?", RoleReviewer, StatusActive).
-			Order("id").Pluck("id", &f.Reviewers).Error; err != nil {
-			return err
-		}
-	}
-	if needModerators {
-		if err := tx.Model(&User{}).Where("role IN ? AND status = ?", StaffRoles, StatusActive).
-			Order("id").Pluck("id", &f.Moderators).Error; err != nil {
-			return err
-		}
-	}
-	targets := NotificationTargets(f)
-	if len(targets) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(targets))
-	for i, t := range targets {
-		ids[i] = t.UserID
-	}
-	var users []User
-	if err := tx.Where("id IN ?", ids).Find(&users).Error; err != nil {
-		return err
-	}
-	byID := make(map[int64]*User, len(users))
-	for i := range users {
-		byID[users[i].ID] = &users[i]
-	}
-	for _, t := range targets {
-		u := byID[t.UserID]
-		if !CanSeeNotification(u, t.Type, access) {
-			continue
-		}
-		n := Notification{UserID: u.ID, Type: t.Type, EventID: ev.ID, ActorID: ev.ActorID,
-			MeasureID: ev.MeasureID, CreatedAt: ev.CreatedAt}
-		if commentID != 0 {
-			n.CommentID = &commentID
-		}
-		if err := tx.Create(&n).Error; err != nil {
-			return err
-		}
-		unread, err := unreadCount(tx.DB, u.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Emit(UserTopic(u.ID), EventNotificationCreated, nil, 0, u.ID,
-			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // int64Field reads a JSON number field of an event payload.
 func int64Field(data map[string]any, key string) int64 {
@@ -161,13 +87,15 @@ func (s *Store) Notifications(ctx context.Context, viewer *User, f NotificationF
 	db := s.Read(ctx)
 	var rows []struct {
 		Notification
-		ActorName    *string
-		MeasureTitle string
+		ActorName     *string
+		MeasureTitle  string
+		CommentStatus *string
 	}
 	q := db.Table("notifications n").
-		Select("n.*, a.name AS actor_name, m.title AS measure_title").
+		Select("n.*, a.name AS actor_name, m.title AS measure_title, c.status AS comment_status").
 		Joins("LEFT JOIN users a ON a.id = n.actor_id").
 		Joins("LEFT JOIN measures m ON m.id = n.measure_id").
+		Joins("LEFT JOIN comments c ON c.id = n.comment_id").
 		Where("n.user_id = ?", viewer.ID).Order("n.id DESC").Limit(limit + 1)
 	if before > 0 {
 		q = q.Where("n.id < ?", before)
@@ -193,7 +121,11 @@ func (s *Store) Notifications(ctx context.Context, viewer *User, f NotificationF
 				}
 				access[mid] = a
 			}
-			if !CanSeeNotification(viewer, r.Type, a) {
+			subj := NotifySubject{Measure: a}
+			if r.CommentStatus != nil {
+				subj.CommentStatus = *r.CommentStatus
+			}
+			if !CanSeeNotification(viewer, r.Type, subj) {
 				continue
 			}
 		}
@@ -247,11 +179,11 @@ func (s *Store) OpenNotification(ctx context.Context, viewer *User, id int64) (*
 			return err
 		}
 		if n.MeasureID != nil {
-			a, err := measureAccess(tx.DB, *n.MeasureID)
+			subj, err := notifySubject(tx.DB, &n)
 			if err != nil {
 				return err
 			}
-			if !CanSeeNotification(viewer, n.Type, a) {
+			if !CanSeeNotification(viewer, n.Type, subj) {
 				return NotFound("Notification")
 			}
 		}
@@ -269,4 +201,26 @@ func (s *Store) OpenNotification(ctx context.Context, viewer *User, id int64) (*
 		return nil, err
 	}
 	return &n, nil
+}
+
+// notifySubject reads what a notification is about as it is now.
+func notifySubject(db *gorm.DB, n *Notification) (NotifySubject, error) {
+	var subj NotifySubject
+	if n.MeasureID == nil {
+		return subj, nil
+	}
+	a, err := measureAccess(db, *n.MeasureID)
+	if err != nil {
+		return subj, err
+	}
+	subj.Measure = a
+	if n.CommentID != nil {
+		if err := db.Raw("SELECT status FROM comments WHERE id = ?", *n.CommentID).Scan(&subj.CommentStatus).Error; err != nil {
+			return subj, err
+		}
+		if subj.CommentStatus == "" {
+			subj.CommentStatus = CommentDeleted
+		}
+	}
+	return subj, nil
 }

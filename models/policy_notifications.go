@@ -3,19 +3,85 @@ package models
 // Notification types (docs/API.md "Mail, notifications…"). comment.created, a
 // comment on a measure you edit, is ours in addition to the contract's list.
 const (
-	NotifyCommentReply    = "comment.reply"
-	NotifyCommentCreated  = "comment.created"
-	NotifyStatusChanged   = "measure.status_changed"
-	NotifyReviewCreated   = "review.created"
-	NotifySubmitted       = "measure.submitted"
-	NotifyEditorAdded     = "editor.added"
-	NotifyCosponsorAdded  = "cosponsor.added"
-	NotifyCommentReported = "comment.reported"
+	NotifyCommentReply     = "comment.reply"
+	NotifyMention          = "mention"
+	NotifyCommentCreated   = "comment.created"
+	NotifyStatusChanged    = "measure.status_changed"
+	NotifyReviewCreated    = "review.created"
+	NotifySubmitted        = "measure.submitted"
+	NotifyEditorAdded      = "editor.added"  // to the new editor
+	NotifyEditorJoined     = "editor.joined" // to the measure's followers
+	NotifyCosponsorAdded   = "cosponsor.added"
+	NotifyCosponsorRemoved = "cosponsor.removed"
+	NotifyCommentReported  = "comment.reported"
 )
 
 // NotificationTypes lists every type, for catalogues and tests.
-var NotificationTypes = []string{NotifyCommentReply, NotifyCommentCreated, NotifyStatusChanged,
-	NotifyReviewCreated, NotifySubmitted, NotifyEditorAdded, NotifyCosponsorAdded, NotifyCommentReported}
+var NotificationTypes = []string{NotifyCommentReply, NotifyMention, NotifyCommentCreated, NotifyStatusChanged,
+	NotifyReviewCreated, NotifySubmitted, NotifyEditorAdded, NotifyEditorJoined, NotifyCosponsorAdded, NotifyCosponsorRemoved,
+	NotifyCommentReported}
+
+// Notification kinds are what a person chooses how to receive (GET
+// /api/v1/me/notification-settings); each type belongs to one kind.
+const (
+	KindReply     = "reply"
+	KindMention   = "mention"
+	KindComment   = "comment"
+	KindStatus    = "status"
+	KindReview    = "review"
+	KindSubmitted = "submitted"
+	KindEditor    = "editor"
+	KindCosponsor = "cosponsor"
+	KindReport    = "report"
+)
+
+// NotificationKinds lists the kinds in the order the profile page shows them.
+var NotificationKinds = []string{KindReply, KindMention, KindComment, KindStatus, KindReview, KindSubmitted,
+	KindEditor, KindCosponsor, KindReport}
+
+// KindOf is the kind a notification type belongs to.
+func KindOf(typ string) string {
+	switch typ {
+	case NotifyCommentReply:
+		return KindReply
+	case NotifyMention:
+		return KindMention
+	case NotifyCommentCreated:
+		return KindComment
+	case NotifyStatusChanged:
+		return KindStatus
+	case NotifyReviewCreated:
+		return KindReview
+	case NotifySubmitted:
+		return KindSubmitted
+	case NotifyEditorAdded, NotifyEditorJoined:
+		return KindEditor
+	case NotifyCosponsorAdded, NotifyCosponsorRemoved:
+		return KindCosponsor
+	case NotifyCommentReported:
+		return KindReport
+	}
+	return ""
+}
+
+// Deliveries: how a person receives a kind by mail. The app always shows
+// every notification; this only decides the mail.
+const (
+	DeliverImmediate = "immediate"
+	DeliverDigest    = "digest"
+	DeliverOff       = "off"
+)
+
+// DefaultDelivery is the choice of someone who never chose: what is said
+// to them personally comes at once, news about measures they follow comes
+// once a day.
+func DefaultDelivery(kind string) string {
+	switch kind {
+	case KindComment, KindCosponsor:
+		return DeliverDigest
+	}
+	return DeliverImmediate
+}
 
 // NotifyFacts is what deciding who an event concerns needs, gathered by the
 // store inside the event's transaction.
@@ -23,8 +89,12 @@ type NotifyFacts struct {
 	Event Event
 	// Measure is the measure the event is about, as it is after the change.
 	Measure MeasureAccess
+	// Followers follow the measure (its editors, unless they unfollowed).
+	Followers []int64
 	// ParentAuthorID is the author of the comment a new comment answers.
 	ParentAuthorID int64
+	// Mentioned are the people a new text mentions for the first time.
+	Mentioned []int64
 	// Reviewers and Moderators are the active accounts of those roles
 	// (moderators include admins), loaded only for the events that need them.
 	Reviewers  []int64
@@ -46,7 +116,8 @@ type NotifyTarget struct {
 // notifies nobody), the measure's access, reviewers, moderators.
 func NotifyNeeds(eventType string) (notifies, reviewers, moderators bool) {
 	switch eventType {
-	case "comment.created", "review.created", "editor.added", "cosponsor.added":
+	case "comment.created", "comment.updated", "measure.created", "measure.updated", "measure.revision_saved", "review.created",
+		"editor.added", "cosponsor.added", "cosponsor.removed":
 		return true, false, false
 	case "measure.status_changed":
 		return true, true, false
@@ -54,6 +125,22 @@ func NotifyNeeds(eventType string) (notifies, reviewers, moderators bool) {
 		return true, false, true
 	}
 	return false, false, false
+}
+
+// needsFanOut says whether an event may tell anyone, so that only those
+// events cost a job: an edit tells only the people it newly mentions.
+func needsFanOut(eventType string, data any) bool {
+	notifies, _, _ := NotifyNeeds(eventType)
+	if !notifies {
+		return false
+	}
+	switch eventType {
+	case "comment.updated", "measure.created", "measure.updated", "measure.revision_saved":
+		m, _ := data.(map[string]any)
+		ids, _ := m["mentioned"].([]int64)
+		return len(ids) > 0
+	}
+	return true
 }
 
 // NotificationTargets decides who an event concerns. Each person is told
@@ -78,9 +165,12 @@ func NotificationTargets(f NotifyFacts) []NotifyTarget {
 	switch f.Event.Type {
 	case "comment.created":
 		add(NotifyCommentReply, f.ParentAuthorID)
-		add(NotifyCommentCreated, f.Measure.EditorIDs...)
+		add(NotifyMention, f.Mentioned...)
+		add(NotifyCommentCreated, f.Followers...)
+	case "comment.updated", "measure.created", "measure.updated", "measure.revision_saved":
+		add(NotifyMention, f.Mentioned...)
 	case "review.created":
-		add(NotifyReviewCreated, f.Measure.EditorIDs...)
+		add(NotifyReviewCreated, f.Followers...)
 	case "measure.status_changed":
 		if f.FromReview {
 			return nil
@@ -88,25 +178,49 @@ func NotificationTargets(f NotifyFacts) []NotifyTarget {
 		if f.Submitted {
 			add(NotifySubmitted, f.Reviewers...)
 		}
-		add(NotifyStatusChanged, f.Measure.EditorIDs...)
+		add(NotifyStatusChanged, f.Followers...)
 	case "editor.added":
 		if f.Event.SubjectUserID != nil {
 			add(NotifyEditorAdded, *f.Event.SubjectUserID)
 		}
+		add(NotifyEditorJoined, f.Followers...)
 	case "cosponsor.added":
-		add(NotifyCosponsorAdded, f.Measure.EditorIDs...)
+		add(NotifyCosponsorAdded, f.Followers...)
+	case "cosponsor.removed":
+		add(NotifyCosponsorRemoved, f.Followers...)
 	case "comment.reported":
 		add(NotifyCommentReported, f.Moderators...)
 	}
 	return out
 }
 
-// CanSeeNotification: a notification is shown only while its measure is
-// still visible to the person (an editor removed from a draft no longer
-// reads about it), and a report only to moderators.
-func CanSeeNotification(u *User, typ string, m MeasureAccess) bool {
-	if typ == NotifyCommentReported && !Can(u, ActModerate, nil) {
+// NotifySubject is what a notification is about, as it is now.
+type NotifySubject struct {
+	Measure MeasureAccess
+	// CommentStatus is the comment's status (visible, hidden, deleted);
+	// empty when the notification is about no comment.
+	CommentStatus string
+}
+
+// CanSeeNotification: a notification is shown, and mailed, only while its
+// measure is still visible to the person (an editor removed from a draft no
+// longer reads about it) and its comment still readable by them (a hidden
+// comment only by moderators, a deleted one by nobody); a report only to
+// moderators. It is asked when the notification is made and again when it
+// is listed or mailed.
+func CanSeeNotification(u *User, typ string, subj NotifySubject) bool {
+	moderator := Can(u, ActModerate, nil)
+	if typ == NotifyCommentReported && !moderator {
 		return false
 	}
-	return CanSeeMeasure(u, m)
+	switch subj.CommentStatus {
+	case "", CommentVisible:
+	case CommentHidden:
+		if !moderator {
+			return false
+		}
+	default:
+		return false
+	}
+	return CanSeeMeasure(u, subj.Measure)
 }

@@ -77,6 +77,14 @@ func (tx *Tx) SaveRevision(measureID int64, reason string, authors []int64, acto
 	if err != nil {
 		return 0, err
 	}
+	// People mentioned for the first time by the co-edited text are told;
+	// a mention of someone who cannot see the measure cannot be refused to
+	// a keystroke, so it is simply not told (the fan-out checks).
+	var prev string
+	if err := tx.Raw("SELECT body FROM revisions WHERE measure_id = ? AND number = ?", m.ID, m.Revision).Scan(&prev).Error; err != nil {
+		return 0, err
+	}
+	mentioned := newMentions(prev, m.Body)
 	now := tx.store.stamp()
 	m.Revision++
 	m.UpdatedAt = now
@@ -87,7 +95,7 @@ func (tx *Tx) SaveRevision(measureID int64, reason string, authors []int64, acto
 		return 0, err
 	}
 	_, err = tx.Emit(MeasureTopic(m.ID), "measure.revision_saved", actor, m.ID, 0,
-		map[string]any{"revision": m.Revision, "reason": reason, "measure": m.Item()})
+		map[string]any{"revision": m.Revision, "reason": reason, "measure": m.Item(), "mentioned": mentioned})
 	return m.Revision, err
 }
 

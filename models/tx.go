@@ -102,10 +102,13 @@ func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int6
 		return Event{}, err
 	}
 	tx.events = append(tx.events, ev)
-	// The people an event concerns are told in the same transaction: a
-	// notification exists exactly when its cause committed.
-	if err := tx.notifyFor(&ev); err != nil {
-		return Event{}, err
+	// The people an event concerns are told by a job enqueued here: it
+	// runs exactly when the event committed, and the change does not wait
+	// for a thousand followers (fanout.go).
+	if needsFanOut(ev.Type, data) && ev.MeasureID != nil {
+		if err := tx.Enqueue(FanOutArgs{EventID: ev.ID}); err != nil {
+			return Event{}, err
+		}
 	}
 	return ev, nil
 }

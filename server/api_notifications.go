@@ -2,11 +2,11 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"pacte/jobs"
 	"pacte/models"
 )
 
@@ -31,25 +31,11 @@ type userRef struct {
 // notificationText is the sentence that says what happened, in the
 // viewer's language: "Amina a répondu à votre commentaire sur « … »".
 func (s *Server) notificationText(locale string, n *models.NotificationView) string {
-	actor := s.i18n.T(locale, "notifications.someone")
-	if n.Actor != nil {
-		actor = n.Actor.Name
-	}
-	return s.i18n.T(locale, "notifications.text."+n.Type, actor, n.MeasureTitle)
+	return jobs.NotificationText(s.i18n, locale, n)
 }
 
-// notificationURL is where a notification leads: its measure, at the
-// comment when there is one.
-func notificationURL(n *models.Notification) string {
-	if n.MeasureID == nil {
-		return "/notifications"
-	}
-	u := "/measures/" + strconv.FormatInt(*n.MeasureID, 10)
-	if n.CommentID != nil {
-		u += "#comment-" + strconv.FormatInt(*n.CommentID, 10)
-	}
-	return u
-}
+// notificationURL is where a notification leads.
+func notificationURL(n *models.Notification) string { return jobs.NotificationPath(n) }
 
 // apiNotifications: GET /api/v1/notifications?unread=1&limit=&cursor=.
 func (s *Server) apiNotifications(c echo.Context) error {

@@ -27,6 +27,7 @@ var kindStatus = map[string]int{
 	models.EForbidden:    http.StatusForbidden,
 	models.ENotFound:     http.StatusNotFound,
 	models.EConflict:     http.StatusConflict,
+	models.EGone:         http.StatusGone,
 	models.ETooLarge:     http.StatusRequestEntityTooLarge,
 	models.EInvalid:      http.StatusUnprocessableEntity,
 	models.ETooMany:      http.StatusTooManyRequests,

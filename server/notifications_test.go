@@ -35,6 +35,7 @@ type apiNotifications struct {
 func notificationsOf(t *testing.T, c *servertest.Client, query string) apiNotifications {
 	t.Helper()
 	var out apiNotifications
+	c.App().Settle()
 	msDo(t, c, "GET", "/api/v1/notifications"+query, nil, 200, &out)
 	if out.UnreadCount == nil || out.NextCursor == nil {
 		t.Fatalf("notifications list lacks unread_count or next_cursor: %+v", out)
@@ -68,6 +69,7 @@ func postComment(t *testing.T, c *servertest.Client, measure int64, body string,
 		ID int64 `json:"id"`
 	}
 	msDo(t, c, "POST", commentsPath(measure), req, 201, &out)
+	c.App().Settle()
 	return out.ID
 }
 

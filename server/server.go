@@ -20,6 +20,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"pacte/i18n"
+	"pacte/jobs"
+	"pacte/mail"
 	"pacte/models"
 )
 
@@ -53,6 +55,16 @@ type Config struct {
 	// process's descriptor limit, less a reserve that keeps /healthz and
 	// sign-in answering under a flood (hub_limits.go).
 	WSMax int
+	// SMTPURL is where mail goes (PACTE_SMTP_URL, mail/mail.go); without
+	// it, each message is written as an .eml file in MailDir.
+	SMTPURL  string
+	MailFrom string
+	MailDir  string
+	// Mailer replaces the transport (tests that read what was sent).
+	Mailer mail.Sender
+	// Jobs tunes the background work's timings; zero fields take the
+	// defaults of package jobs.
+	Jobs jobs.Config
 }
 
 // Server is the HTTP side of Pacte.
@@ -73,6 +85,8 @@ type Server struct {
 	// notifier hears the other instances (PostgreSQL; nil on SQLite): the
 	// hub and co-editing register their channels with it.
 	notifier *models.Notifier
+	// jobs works the background jobs: notification fan-out, mail, digests.
+	jobs *jobs.Runner
 	// Caches of rendered HTML, each bounded (cache.go).
 	lists        *cache[listKey, listEntry]           // measures lists (pages_measure_list.go)
 	measureViews *cache[measureViewKey, *measureView] // measure pages' shared part (pages_measure_cache.go)
@@ -145,6 +159,9 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 	e.Use(s.authenticate, s.csrf, s.requireTOTP)
 	s.notifier = store.NewNotifier("pacte-listener-"+s.instance, s.log)
 	s.hub = newHub(s)
+	if s.jobs, err = s.newJobs(); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }
@@ -185,9 +202,44 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // not wait for hijacked connections), then the hub's and co-editing's
 // background work.
 func (s *Server) Close() {
+	s.jobs.Close()
 	s.hub.Close()
 	s.notifier.Close()
 }
+
+// newJobs builds the job runner and its mail transport: SMTP when
+// configured, else .eml files.
+func (s *Server) newJobs() (*jobs.Runner, error) {
+	from := s.cfg.MailFrom
+	if from == "" {
+		host := "localhost"
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") {
+			host = u.Hostname()
+		}
+		from = "pacte@" + host
+	}
+	sender := s.cfg.Mailer
+	if sender == nil && s.cfg.SMTPURL != "" {
+		smtp, err := mail.NewSMTP(s.cfg.SMTPURL, from, "Pacte")
+		if err != nil {
+			return nil, err
+		}
+		sender = smtp
+	}
+	if sender == nil {
+		dir := s.cfg.MailDir
+		if dir == "" {
+			dir = "data/mail"
+		}
+		sender = mail.NewDir(dir, from, "Pacte", s.log)
+	}
+	jc := s.cfg.Jobs
+	jc.Store, jc.Sender, jc.Catalog, jc.BaseURL, jc.Logger = s.store, sender, s.i18n, s.cfg.BaseURL, s.log
+	return jobs.New(jc)
+}
+
+// Jobs gives the background job runner (tests run digests through it).
+func (s *Server) Jobs() *jobs.Runner { return s.jobs }
 
 // URL builds an absolute link from a path, for links handed to people.
 func (s *Server) URL(path string) string { return s.cfg.BaseURL + path }

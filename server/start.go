@@ -49,5 +49,5 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		return err
 	}
 	s.notifier.Start()
-	return nil
+	return s.jobs.Start(ctx)
 }

@@ -503,7 +503,7 @@ func (c *wsConn) retryLater(err error) {
 // refusal or a bad request carries.
 func dbFailure(err error) bool {
 	switch models.ErrorKind(err) {
-	case models.EMalformed, models.EUnauthorized, models.EForbidden, models.ENotFound, models.EConflict,
+	case models.EMalformed, models.EUnauthorized, models.EForbidden, models.ENotFound, models.EConflict, models.EGone,
 		models.ETooLarge, models.EInvalid, models.ETooMany:
 		return false
 	}

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the layout, the shared partials and one file per page.
 //
-//go:embed *.html pages/*.html partials/*.html
+//go:embed *.html pages/*.html partials/*.html mail/*.html
 var FS embed.FS

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"pacte/jobs"
+	"pacte/mail"
 	"pacte/models"
 	"pacte/models/storetest"
 	"pacte/server"
@@ -40,6 +42,8 @@ type App struct {
 	Clock *Clock
 	// DatabaseURL is the PostgreSQL database ("" on SQLite), for NewOnURL.
 	DatabaseURL string
+	// Mail is what the server sent (unless a test gave its own transport).
+	Mail *Outbox
 }
 
 // Clock is real time plus an offset a test can move. It is installed before
@@ -108,7 +112,9 @@ func start(t testing.TB, engine string, o models.Options, opts []Option) *App {
 	store.Now = clock.Now
 	ts := httptest.NewUnstartedServer(nil)
 	console := &LogBuffer{}
-	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console}
+	outbox := &Outbox{}
+	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console, Mailer: outbox,
+		Jobs: jobs.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}}
 	set := &setup{cfg: &cfg}
 	for _, opt := range opts {
 		opt(set)
@@ -126,13 +132,72 @@ func start(t testing.TB, engine string, o models.Options, opts []Option) *App {
 	ts.Config.Handler = srv
 	ts.Start()
 	app := &App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: engine, Clock: clock,
-		DatabaseURL: o.DatabaseURL}
+		DatabaseURL: o.DatabaseURL, Mail: outbox}
 	t.Cleanup(func() {
 		srv.Close()
 		ts.Close()
 		store.Close()
 	})
 	return app
+}
+
+// Outbox keeps the mail a test server sends (unless the test gives its
+// own transport): tests read it as a mailbox.
+type Outbox struct {
+	mu   sync.Mutex
+	msgs []*mail.Message
+}
+
+// Send keeps the message.
+func (o *Outbox) Send(_ context.Context, m *mail.Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.msgs = append(o.msgs, m)
+	return nil
+}
+
+// Describe names the transport.
+func (o *Outbox) Describe() string { return "test outbox" }
+
+// To lists the messages sent to an address so far.
+func (o *Outbox) To(addr string) []*mail.Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []*mail.Message
+	for _, m := range o.msgs {
+		if strings.EqualFold(m.To, addr) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// All lists every message sent so far.
+func (o *Outbox) All() []*mail.Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]*mail.Message(nil), o.msgs...)
+}
+
+// WaitMail waits (up to 10 s) for a message to addr whose subject contains
+// subject, and returns it.
+func (a *App) WaitMail(addr, subject string) *mail.Message {
+	a.T.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range a.Mail.To(addr) {
+			if strings.Contains(m.Subject, subject) {
+				return m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var got []string
+	for _, m := range a.Mail.All() {
+		got = append(got, m.To+": "+m.Subject)
+	}
+	a.T.Fatalf("no mail to %s about %q within 10 s; sent: %q", addr, subject, got)
+	return nil
 }
 
 // LogBuffer collects the server's log lines for assertions.
@@ -439,5 +504,43 @@ func EachEngine(t *testing.T, fn func(t *testing.T, app *App), opts ...Option) {
 			t.Parallel()
 			fn(t, New(t, engine, opts...))
 		})
+	}
+}
+
+// App is the server this client talks to.
+func (c *Client) App() *App { return c.app }
+
+// Settle waits (up to 10 s) until every notification fan-out enqueued so
+// far has run: notifications are written by a background job, a few
+// milliseconds after the change that causes them.
+func (a *App) Settle() {
+	a.T.Helper()
+	a.waitJobs("notify.fanout")
+}
+
+// SettleMail waits until no mail job is waiting or running (retries
+// included).
+func (a *App) SettleMail() {
+	a.T.Helper()
+	a.waitJobs("mail.send")
+}
+
+func (a *App) waitJobs(kind string) {
+	a.T.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int64
+		err := a.Store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = '`+kind+`'
+			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`).Scan(&n)
+		if err != nil {
+			a.T.Fatalf("count jobs: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			a.T.Fatalf("%d %s jobs still waiting after 10 s", n, kind)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -1,0 +1,187 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// FanOut writes the notifications one event calls for, in one transaction
+// that within also joins (the job's completion, so that a fan-out is done
+// once): a row per person told, a notification.created event on their own
+// topic for the bell, and a mail job for those who want mail at once.
+// Whether each person may see what they are told about is decided here,
+// with the measure and comment as they are now, and again when the mail
+// is composed.
+func (s *Store) FanOut(ctx context.Context, eventID int64, within func(tx *Tx) error) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		var ev Event
+		if err := tx.Where("id = ?", eventID).Take(&ev).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return within(tx) // nothing to tell about an event that is not there
+			}
+			return err
+		}
+		if err := tx.fanOut(&ev); err != nil {
+			return err
+		}
+		return within(tx)
+	})
+}
+
+func (tx *Tx) fanOut(ev *Event) error {
+	notifies, needReviewers, needModerators := NotifyNeeds(ev.Type)
+	if !notifies || ev.MeasureID == nil {
+		return nil
+	}
+	access, err := measureAccess(tx.DB, *ev.MeasureID)
+	if err != nil {
+		if ErrorKind(err) == ENotFound {
+			return nil
+		}
+		return err
+	}
+	data := ev.Data()
+	f := NotifyFacts{Event: *ev, Measure: access}
+	for _, v := range asSlice(data["mentioned"]) {
+		if id, ok := v.(float64); ok {
+			f.Mentioned = append(f.Mentioned, int64(id))
+		}
+	}
+	// Those who followed by the time of the event: someone who follows a
+	// moment later is not told of what happened before.
+	if err := tx.Table("follows").Where("measure_id = ? AND created_at <= ?", access.ID, ev.CreatedAt).Order("user_id").
+		Pluck("user_id", &f.Followers).Error; err != nil {
+		return err
+	}
+	commentID := int64Field(data, "comment_id")
+	excerpt := ""
+	if commentID != 0 {
+		var c struct {
+			Body           string
+			ParentAuthorID *int64
+		}
+		if err := tx.Raw(`SELECT c.body, p.author_id AS parent_author_id FROM comments c
+			LEFT JOIN comments p ON p.id = c.parent_id WHERE c.id = ?`, commentID).Scan(&c).Error; err != nil {
+			return err
+		}
+		if ev.Type == "comment.created" && c.ParentAuthorID != nil {
+			f.ParentAuthorID = *c.ParentAuthorID
+		}
+		excerpt = Excerpt(c.Body, 280)
+	}
+	if ev.Type == "review.created" {
+		if note, ok := data["note"].(string); ok {
+			excerpt = Excerpt(note, 280)
+		}
+	}
+	if ev.Type == "editor.added" {
+		if u, ok := data["user"].(map[string]any); ok {
+			excerpt, _ = u["name"].(string)
+		}
+	}
+	if ev.Type == "measure.status_changed" {
+		f.Submitted = data["to"] == StatusInReview
+		_, f.FromReview = data["review_id"]
+	}
+	if needReviewers && f.Submitted {
+		if err := tx.Model(&User{}).Where("role = ? AND status = ?", RoleReviewer, StatusActive).
+			Order("id").Pluck("id", &f.Reviewers).Error; err != nil {
+			return err
+		}
+	}
+	if needModerators {
+		if err := tx.Model(&User{}).Where("role IN ? AND status = ?", StaffRoles, StatusActive).
+			Order("id").Pluck("id", &f.Moderators).Error; err != nil {
+			return err
+		}
+	}
+	targets := NotificationTargets(f)
+	if len(targets) == 0 {
+		return nil
+	}
+	subj := NotifySubject{Measure: access}
+	if commentID != 0 {
+		if err := tx.Raw("SELECT status FROM comments WHERE id = ?", commentID).Scan(&subj.CommentStatus).Error; err != nil {
+			return err
+		}
+		if subj.CommentStatus == "" {
+			subj.CommentStatus = CommentDeleted
+		}
+	}
+	ids := make([]int64, len(targets))
+	for i, t := range targets {
+		ids[i] = t.UserID
+	}
+	users, err := usersByID(tx.DB, ids)
+	if err != nil {
+		return err
+	}
+	prefs, err := deliveries(tx.DB, ids)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		u := users[t.UserID]
+		if u == nil || !CanSeeNotification(u, t.Type, subj) {
+			continue
+		}
+		n := Notification{UserID: u.ID, Type: t.Type, EventID: ev.ID, ActorID: ev.ActorID,
+			MeasureID: ev.MeasureID, Excerpt: excerpt, CreatedAt: ev.CreatedAt}
+		if commentID != 0 {
+			n.CommentID = &commentID
+		}
+		if err := tx.Create(&n).Error; err != nil {
+			return err
+		}
+		unread, err := unreadCount(tx.DB, u.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Emit(UserTopic(u.ID), EventNotificationCreated, nil, 0, u.ID,
+			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread}); err != nil {
+			return err
+		}
+		if prefs.of(u.ID, KindOf(t.Type)) == DeliverImmediate {
+			if err := tx.Enqueue(MailArgs{Purpose: MailNotification, UserID: u.ID, NotificationID: n.ID}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+func usersByID(db *gorm.DB, ids []int64) (map[int64]*User, error) {
+	out := make(map[int64]*User, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		end := min(start+500, len(ids))
+		var users []User
+		if err := db.Where("id IN ?", ids[start:end]).Find(&users).Error; err != nil {
+			return nil, err
+		}
+		for i := range users {
+			out[users[i].ID] = &users[i]
+		}
+	}
+	return out, nil
+}
+
+// Excerpt is a text's first words for a notification or a mail: mentions
+// as their names, Markdown marks and line breaks flattened, at most n
+// characters.
+func Excerpt(body string, n int) string {
+	t := MentionRe.ReplaceAllString(body, "@$1")
+	t = strings.Join(strings.Fields(strings.NewReplacer("**", "", "__", "", "`", "", "#", "", "> ", "").Replace(t)), " ")
+	r := []rune(t)
+	if len(r) > n {
+		return strings.TrimSpace(string(r[:n-1])) + "…"
+	}
+	return t
+}
