@@ -5,6 +5,7 @@ package markdown
 
 import (
 	"bytes"
+	"regexp"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -32,8 +33,14 @@ var (
 	})
 )
 
-// Render turns Markdown into sanitised HTML.
+// MentionRe matches a mention, @[display text](user:ID) (docs/API.md);
+// group 1 is the text, group 2 the person's id.
+var MentionRe = regexp.MustCompile(`@\[([^\[\]\n]{1,80})\]\(user:([0-9]{1,18})\)`)
+
+// Render turns Markdown into sanitised HTML. A mention becomes a link to
+// the person's page, which follows their id (and so their renames).
 func Render(src string) string {
+	src = MentionRe.ReplaceAllString(src, "[@$1](/people/$2)")
 	var buf bytes.Buffer
 	if err := md.Convert([]byte(src), &buf); err != nil {
 		// goldmark only fails on writer errors; fall back to escaped text.

@@ -21,7 +21,7 @@ func TestErrorCodes_OneTable(t *testing.T) {
 		kinds[c.Code] = c.Kind
 	}
 	kindName := map[string]string{"EMalformed": models.EMalformed, "EUnauthorized": models.EUnauthorized,
-		"EForbidden": models.EForbidden, "ENotFound": models.ENotFound, "EConflict": models.EConflict,
+		"EForbidden": models.EForbidden, "ENotFound": models.ENotFound, "EConflict": models.EConflict, "EGone": models.EGone,
 		"ETooLarge": models.ETooLarge, "EInvalid": models.EInvalid, "ETooMany": models.ETooMany,
 		"EUnavailable": models.EUnavailable, "EInternal": models.EInternal}
 	coded := regexp.MustCompile(`CodedError\((?:models\.)?(E\w+), "([a-z_]+)"`)

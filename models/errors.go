@@ -14,7 +14,7 @@ const (
 	EForbidden    = "forbidden"      // 403: signed in but not allowed
 	ENotFound     = "not_found"      // 404: missing, or not visible to the caller
 	EConflict     = "conflict"       // 409: wrong state or stale version
-	EGone         = "gone"           // 410: a link that worked once, or for a while, and no longer does
+	EGone         = "link_gone"      // 410: a link that worked once, or for a while, and no longer does
 	ETooLarge     = "too_large"      // 413
 	EInvalid      = "invalid_fields" // 422: fields that do not pass validation
 	ETooMany      = "too_many"       // 429

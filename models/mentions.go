@@ -2,9 +2,10 @@ package models
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"pacte/markdown"
 )
 
 // A mention is written @[display text](user:ID) in a comment or a measure's
@@ -12,7 +13,7 @@ import (
 // page renders the mention as a link to the person.
 
 // MentionRe matches one mention; group 1 is the display text, group 2 the id.
-var MentionRe = regexp.MustCompile(`@\[([^\[\]\n]{1,80})\]\(user:([0-9]{1,18})\)`)
+var MentionRe = markdown.MentionRe
 
 // MentionIDs lists the people a text mentions, each once, in order.
 func MentionIDs(body string) []int64 {

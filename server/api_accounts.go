@@ -168,13 +168,25 @@ type profileRequest struct {
 	Name     *string `json:"name"`
 	Locale   *string `json:"locale"`
 	TimeZone *string `json:"time_zone"`
+	Email    *string `json:"email"`
 }
 
+// apiUpdateMe: PATCH /api/v1/me. {email} asks for a change confirmed at
+// the new address (202); the other fields change at once (200).
 func (s *Server) apiUpdateMe(c echo.Context) error {
 	u := ctxUser(c)
 	var req profileRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
+	}
+	if req.Email != nil {
+		if req.Name != nil || req.Locale != nil || req.TimeZone != nil {
+			return models.Errorf(models.EMalformed, "Change the email address on its own: it waits for a confirmation.")
+		}
+		if err := s.store.RequestEmailChange(c.Request().Context(), u, *req.Email); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusAccepted, map[string]any{})
 	}
 	nu, err := s.store.UpdateProfile(c.Request().Context(), u, models.ProfileChange{Name: req.Name, Locale: req.Locale, TimeZone: req.TimeZone})
 	if err != nil {

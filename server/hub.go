@@ -193,6 +193,18 @@ func (h *Hub) SessionEnded(id string) {
 	}
 }
 
+// SessionsEndedFor closes every websocket of an account whose sessions all
+// ended (a password reset).
+func (h *Hub) SessionsEndedFor(userID int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		if c.user.ID == userID && c.session != "" {
+			c.close(closeAccountChanged, "signed out")
+		}
+	}
+}
+
 // checkSessions closes the websockets whose session no longer exists. A
 // database that does not answer closes nothing: it is asked again next time.
 func (h *Hub) checkSessions() {

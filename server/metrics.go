@@ -145,6 +145,14 @@ func (s *Server) handleMetrics(c echo.Context) error {
 	fmt.Fprintf(&b, "# HELP pacte_events_published_total Events published to live clients.\n# TYPE pacte_events_published_total counter\npacte_events_published_total %d\n", m.EventsPublished.Load())
 	fmt.Fprintf(&b, "# HELP pacte_events_delivered_total Event messages queued to websocket clients.\n# TYPE pacte_events_delivered_total counter\npacte_events_delivered_total %d\n", m.EventsDelivered.Load())
 	fmt.Fprintf(&b, "# HELP pacte_websocket_dropped_total Slow websocket clients disconnected.\n# TYPE pacte_websocket_dropped_total counter\npacte_websocket_dropped_total %d\n", m.WSDropped.Load())
+	mc := &s.jobs.Counters
+	fmt.Fprintf(&b, "# HELP pacte_mail_total Mail by outcome: sent, retried (a temporary failure), failed (for good), dropped (no longer to send).\n# TYPE pacte_mail_total counter\n")
+	for _, r := range []struct {
+		name string
+		n    int64
+	}{{"sent", mc.Sent.Load()}, {"retried", mc.Retried.Load()}, {"failed", mc.Failed.Load()}, {"dropped", mc.Dropped.Load()}} {
+		fmt.Fprintf(&b, "pacte_mail_total{result=%q} %d\n", r.name, r.n)
+	}
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }
 

@@ -52,6 +52,16 @@ func (s *Server) profilePage(c echo.Context) (*Page, error) {
 	p.Form["name"], p.Form["locale"], p.Form["time_zone"] = u.Name, u.Locale, u.Location().String()
 	data := &profileData{Tokens: tokens, Org: org, TimeZones: s.timeZoneOptions(p)}
 	p.Data = data
+	settings, err := s.store.NotificationSettings(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range models.NotificationKinds {
+		data.Notify = append(data.Notify, notifyChoice{Kind: k, Delivery: settings[k]})
+	}
+	if data.PendingEmail, err = s.store.PendingEmailChange(c.Request().Context(), u); err != nil {
+		return nil, err
+	}
 	// The account's own changes (language, zone, password, two-step
 	// sign-in, role…), as sentences.
 	if evs, err := s.store.EventsAbout(c.Request().Context(), u, u, 30); err == nil {
@@ -228,6 +238,17 @@ type profileData struct {
 	NewToken, NewTokenName string
 	TOTP                   totpPanel
 	RecoveryCodes          []string // just made, shown once
+	// Notify is how each kind of notification reaches the person by mail.
+	Notify []notifyChoice
+	// PendingEmail is an address change waiting for its confirmation.
+	PendingEmail string
+}
+
+type notifyChoice struct{ Kind, Delivery string }
+
+// Deliveries are the choices for each kind, in the order shown.
+func (notifyChoice) Deliveries() []string {
+	return []string{models.DeliverImmediate, models.DeliverDigest, models.DeliverOff}
 }
 
 // userData is what an account's page shows to those who manage accounts.

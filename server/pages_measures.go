@@ -207,6 +207,9 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 	if d.Published != nil {
 		data.PublishedHTML = v.publishedHTML
 	}
+	if data.Following, err = s.store.IsFollowing(c.Request().Context(), u, id); err != nil {
+		return nil, err
+	}
 	p.Data = data
 	if data.Fragments, err = s.fragments(v, p, refs); err != nil {
 		return nil, err
@@ -239,6 +242,8 @@ type measurePageData struct {
 	// The comments (pages_comments.go), rendered.
 	Comments                          *models.CommentThread
 	CommentsGeneral, CommentsAnchored template.HTML
+	// Following: the viewer follows the measure (its news reach them).
+	Following bool
 }
 
 var measureDecisions = []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}

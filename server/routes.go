@@ -31,6 +31,16 @@ func (s *Server) routes() {
 	public.POST("/invitations/:token/request", s.pageInvitationRequest)
 	public.GET("/setup/:token", s.pageSetup)
 	public.POST("/setup/:token", s.pageSetupSubmit)
+	public.GET("/password-reset", s.pageResetRequest)
+	public.POST("/password-reset", s.pageResetRequestSubmit)
+	public.GET("/password-reset/:token", s.pageReset)
+	public.POST("/password-reset/:token", s.pageResetSubmit)
+	public.GET("/email-change/:token", s.pageEmailChange)
+	public.POST("/email-change/:token", s.pageEmailChangeSubmit)
+	// The one-click unsubscribe of RFC 8058: a mail client POSTs to it
+	// without cookies or token; the signed link is the authority.
+	public.GET("/unsubscribe/:token", s.pageUnsubscribe)
+	public.POST("/unsubscribe/:token", s.pageUnsubscribeSubmit)
 
 	publicAPI := s.group("/api/v1", nil)
 	publicAPI.GET("/openapi.json", s.apiOpenAPI) // the description of this API (openapi.go)
@@ -40,6 +50,8 @@ func (s *Server) routes() {
 	publicAPI.GET("/taxonomy", s.apiTaxonomy)
 	publicAPI.GET("/invitations/:token", s.apiInvitation)
 	publicAPI.POST("/invitations/:token/accept", s.apiAcceptInvitation)
+	publicAPI.POST("/password-reset", s.apiPasswordReset)
+	publicAPI.POST("/password-reset/:token", s.apiPasswordResetUse)
 
 	// Pages for every signed-in person.
 	pages := s.group("", s.signedIn)
@@ -54,9 +66,14 @@ func (s *Server) routes() {
 	pages.POST("/profile/totp/enable", s.pageTOTPEnable)
 	pages.POST("/profile/totp/cancel", s.pageTOTPCancel)
 	pages.POST("/profile/totp/disable", s.pageTOTPDisable)
+	pages.GET("/people/:id", s.pagePerson) // where a mention leads
 	pages.GET("/notifications", s.pageNotifications)
 	pages.POST("/notifications/read", s.pageNotificationsRead)
 	pages.POST("/notifications/:id/open", s.pageNotificationOpen)
+	pages.POST("/profile/notifications", s.pageNotificationSettingsSubmit)
+	pages.POST("/profile/email", s.pageEmailSubmit)
+	pages.POST("/measures/:id/follow", s.pageFollow(true))
+	pages.POST("/measures/:id/follow/delete", s.pageFollow(false))
 
 	pages.GET("/measures", s.pageMeasures)
 	pages.GET("/measures/:id", s.pageMeasure)
@@ -117,6 +134,8 @@ func (s *Server) routes() {
 	api.PATCH("/users/:id", s.apiUpdateUser)
 	api.POST("/invitations", s.apiInvite)
 	api.POST("/invitations/:id/resend", s.apiResendInvitation)
+	api.GET("/me/notification-settings", s.apiNotificationSettings)
+	api.PUT("/me/notification-settings", s.apiPutNotificationSettings)
 	api.GET("/notifications", s.apiNotifications)
 	api.POST("/notifications/read", s.apiReadNotifications)
 	api.GET("/events", s.apiEvents)
@@ -127,6 +146,9 @@ func (s *Server) routes() {
 	api.PATCH("/measures/:id", s.apiUpdateMeasure)
 	api.POST("/measures/:id/editors", s.apiAddEditor)
 	api.DELETE("/measures/:id/editors/:user_id", s.apiRemoveEditor)
+	api.POST("/measures/:id/follow", s.apiFollow(true))
+	api.DELETE("/measures/:id/follow", s.apiFollow(false))
+	api.GET("/measures/:id/mentionable", s.apiMentionable)
 	api.POST("/measures/:id/cosponsor", s.apiCosponsor)
 	api.DELETE("/measures/:id/cosponsor", s.apiUncosponsor)
 	api.POST("/measures/:id/submit", s.apiTransition(models.TransSubmit))
@@ -173,6 +195,7 @@ func (s *Server) group(prefix string, guard echo.MiddlewareFunc) routeGroup {
 
 func (r routeGroup) GET(path string, h echo.HandlerFunc)  { r.g.GET(path, h, r.guard...) }
 func (r routeGroup) POST(path string, h echo.HandlerFunc) { r.g.POST(path, h, r.guard...) }
+func (r routeGroup) PUT(path string, h echo.HandlerFunc) { r.g.PUT(path, h, r.guard...) }
 func (r routeGroup) PATCH(path string, h echo.HandlerFunc) {
 	r.g.PATCH(path, h, r.guard...)
 }

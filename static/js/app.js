@@ -1,1 +1,1 @@
-import"./chunks/chunk-G7AAXKZR.js";
+import"./chunks/chunk-ZCNLNTU3.js";

@@ -1,0 +1,89 @@
+package servertest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPServer is a real SMTP server (github.com/emersion/go-smtp) in the
+// test process: Pacte talks SMTP to it exactly as to a production relay.
+// It can refuse for a while (temporary 451, or permanent 550).
+type SMTPServer struct {
+	URL string
+	srv *smtp.Server
+	mu  sync.Mutex
+	// Received holds each message's raw bytes, in order.
+	received [][]byte
+	fail     int // answer the next fail DATA commands with failCode
+	failCode int
+}
+
+// NewSMTPServer starts a server on a free port; it stops with the test.
+func NewSMTPServer(t testing.TB) *SMTPServer {
+	t.Helper()
+	s := &SMTPServer{}
+	srv := smtp.NewServer(smtpBackend{s})
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv = srv
+	s.URL = "smtp://" + ln.Addr().String() + "?tls=none"
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// Fail makes the next n deliveries fail with code (451: try later; 550:
+// never).
+func (s *SMTPServer) Fail(n, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail, s.failCode = n, code
+}
+
+// Messages returns the raw messages received so far.
+func (s *SMTPServer) Messages() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.received...)
+}
+
+type smtpBackend struct{ s *SMTPServer }
+
+func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: b.s}, nil }
+
+type smtpSession struct{ s *SMTPServer }
+
+func (*smtpSession) Reset()                                    {}
+func (*smtpSession) Logout() error                             { return nil }
+func (*smtpSession) Mail(string, *smtp.MailOptions) error      { return nil }
+func (*smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { return nil }
+func (ss *smtpSession) Data(r io.Reader) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s := ss.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail > 0 {
+		s.fail--
+		if s.failCode >= 500 {
+			return &smtp.SMTPError{Code: s.failCode, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+		}
+		return &smtp.SMTPError{Code: s.failCode, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	s.received = append(s.received, bytes.Clone(body))
+	return nil
+}
