@@ -15,7 +15,7 @@ func EventTypes() []string {
 		"comment.created", "comment.updated", "comment.deleted", "comment.reported",
 		"comment.hidden", "comment.restored", "comment.reports_dismissed",
 		"user.invited", "user.activated", "user.created", "user.updated",
-		"user.invitation_renewed", "user.invitation_requested",
+		"user.invitation_renewed", "user.invitation_requested", "user.email_change_requested",
 	}
 }
 

@@ -11,16 +11,16 @@ import (
 // written by the fan-out job the event's transaction enqueued (fanout.go),
 // so the change that causes them does not wait for them.
 type Notification struct {
-	ID        int64      `gorm:"column:id;primaryKey"`
-	UserID    int64      `gorm:"column:user_id"`
-	Type      string     `gorm:"column:type"`
-	EventID   int64      `gorm:"column:event_id"`
-	ActorID   *int64     `gorm:"column:actor_id"`
-	MeasureID *int64     `gorm:"column:measure_id"`
-	CommentID *int64     `gorm:"column:comment_id"`
+	ID        int64  `gorm:"column:id;primaryKey"`
+	UserID    int64  `gorm:"column:user_id"`
+	Type      string `gorm:"column:type"`
+	EventID   int64  `gorm:"column:event_id"`
+	ActorID   *int64 `gorm:"column:actor_id"`
+	MeasureID *int64 `gorm:"column:measure_id"`
+	CommentID *int64 `gorm:"column:comment_id"`
 	// Excerpt is what the person would want quoted: the comment's first
 	// words, the reviewer's note.
-	Excerpt string     `gorm:"column:excerpt"`
+	Excerpt   string     `gorm:"column:excerpt"`
 	ReadAt    *time.Time `gorm:"column:read_at"`
 	CreatedAt time.Time  `gorm:"column:created_at"`
 }

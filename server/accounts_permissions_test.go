@@ -306,6 +306,8 @@ var publicAPI = map[string]bool{
 	"GET /api/v1/taxonomy":                   true,
 	"GET /api/v1/invitations/:token":         true,
 	"POST /api/v1/invitations/:token/accept": true,
+	"POST /api/v1/password-reset":            true,
+	"POST /api/v1/password-reset/:token":     true,
 }
 
 // Every /api/v1 route refuses an anonymous client (no cookie at all, the way

@@ -195,7 +195,7 @@ func (s *Server) group(prefix string, guard echo.MiddlewareFunc) routeGroup {
 
 func (r routeGroup) GET(path string, h echo.HandlerFunc)  { r.g.GET(path, h, r.guard...) }
 func (r routeGroup) POST(path string, h echo.HandlerFunc) { r.g.POST(path, h, r.guard...) }
-func (r routeGroup) PUT(path string, h echo.HandlerFunc) { r.g.PUT(path, h, r.guard...) }
+func (r routeGroup) PUT(path string, h echo.HandlerFunc)  { r.g.PUT(path, h, r.guard...) }
 func (r routeGroup) PATCH(path string, h echo.HandlerFunc) {
 	r.g.PATCH(path, h, r.guard...)
 }

@@ -530,7 +530,7 @@ func (a *App) waitJobs(kind string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var n int64
-		err := a.Store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = '`+kind+`'
+		err := a.Store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = '` + kind + `'
 			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`).Scan(&n)
 		if err != nil {
 			a.T.Fatalf("count jobs: %v", err)
