@@ -17,20 +17,12 @@ import (
 	"pacte/models"
 )
 
-// mailFrom is the sender address, pacte@<host of the base URL> unless set.
-func (c Config) mailFrom() string {
-	if c.MailFrom != "" {
-		return c.MailFrom
-	}
-	return "pacte@example.org"
-}
-
 // mailDescribe says where mail goes, without the SMTP password.
 func (c Config) mailDescribe() string {
 	if c.SMTPURL == "" {
 		return "files in " + c.DataDir + "/mail"
 	}
-	if s, err := mail.NewSMTP(c.SMTPURL, c.mailFrom(), "Pacte"); err == nil {
+	if s, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, "Pacte"); err == nil {
 		return s.Describe()
 	}
 	return "smtp"
@@ -119,11 +111,6 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
 	c.SMTPURL = strings.TrimSpace(getenv("PACTE_SMTP_URL"))
 	c.MailFrom = strings.TrimSpace(getenv("PACTE_MAIL_FROM"))
-	if c.SMTPURL != "" {
-		if _, err := mail.NewSMTP(c.SMTPURL, c.mailFrom(), "Pacte"); err != nil {
-			return c, err
-		}
-	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return c, fmt.Errorf("PACTE_METRICS_TOKEN must be at least 16 characters long")
 	}
@@ -154,6 +141,14 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.MailFrom == "" {
+		c.MailFrom = mail.DefaultFrom(c.BaseURL)
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, "Pacte"); err != nil {
+			return c, err
+		}
+	}
 	if err := models.CheckDatabaseURL(c.DatabaseURL); err != nil {
 		return c, err
 	}

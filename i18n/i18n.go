@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -230,4 +231,29 @@ func Match(acceptLanguage string) string {
 		}
 	}
 	return best
+}
+
+// FormatTime writes t in loc for readers of locale: "4 déc. 2026,
+// 09:05", "4 Dec 2026, 09:05", "4 دجنبر 2026، 09:05" (Moroccan month
+// names, Western digits as written in Morocco).
+func FormatTime(t time.Time, loc *time.Location, locale string) string {
+	t = t.In(loc)
+	clock := t.Format("15:04")
+	day, year := t.Day(), t.Year()
+	switch locale {
+	case "en":
+		return fmt.Sprintf("%d %s %d, %s", day, t.Month().String()[:3], year, clock)
+	case "ar":
+		return fmt.Sprintf("%d %s %d، %s", day, arabicMonth(t.Month()), year, clock)
+	default:
+		return fmt.Sprintf("%d %s %d, %s", day, frenchMonth(t.Month()), year, clock)
+	}
+}
+
+func frenchMonth(m time.Month) string {
+	return [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}[m-1]
+}
+
+func arabicMonth(m time.Month) string {
+	return [...]string{"يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر"}[m-1]
 }

@@ -98,8 +98,10 @@ func New(cfg Config) (*Runner, error) {
 	river.AddWorker(workers, &mailWorker{r: r})
 	river.AddWorker(workers, &digestWorker{r: r})
 	r.client, err = river.NewClient(cfg.Store.JobDriver(), &river.Config{
-		Logger:               r.log.With("component", "jobs"),
-		Workers:              workers,
+		Logger:  models.JobLogger(r.log),
+		Workers: workers,
+		// One fan-out at a time per instance keeps notifications in the
+		// order of their events.
 		Queues:               map[string]river.QueueConfig{models.QueueNotify: {MaxWorkers: 1}, models.QueueMail: {MaxWorkers: cfg.MailWorkers}, river.QueueDefault: {MaxWorkers: 1}},
 		PollOnly:             true, // database/sql drivers cannot LISTEN; polling is cheap at this rate
 		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),

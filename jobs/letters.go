@@ -93,22 +93,22 @@ func (l *letters) message(u *models.User, to string, lt letter, jobID int64) (*m
 	for _, it := range lt.Items {
 		text.WriteString("- " + it.Text + "\n  " + it.URL + "\n")
 		if it.Quote != "" {
-			text.WriteString("  « " + it.Quote + " »\n")
+			text.WriteString("  > " + it.Quote + "\n")
 		}
 	}
 	if len(lt.Items) > 0 {
 		text.WriteString("\n")
 	}
 	if lt.ActionURL != "" {
-		text.WriteString(lt.Action + " :\n" + lt.ActionURL + "\n\n")
+		text.WriteString(lt.Action + "\n" + lt.ActionURL + "\n\n")
 	}
 	text.WriteString("-- \n")
 	for _, f := range lt.Footer {
 		text.WriteString(f + "\n")
 	}
 	if lt.Unsubscribe != "" {
-		text.WriteString(lt.UnsubscribeLabel + " : " + lt.Unsubscribe + "\n")
-		text.WriteString(lt.SettingsLabel + " : " + lt.SettingsURL + "\n")
+		text.WriteString(lt.UnsubscribeLabel + "\n" + lt.Unsubscribe + "\n")
+		text.WriteString(lt.SettingsLabel + "\n" + lt.SettingsURL + "\n")
 	}
 	if to == "" {
 		to = u.Email
@@ -117,14 +117,10 @@ func (l *letters) message(u *models.User, to string, lt letter, jobID int64) (*m
 		MessageID: fmt.Sprintf("pacte-%d@%s", jobID, l.msgHost), Unsubscribe: lt.Unsubscribe, Link: lt.ActionURL}, nil
 }
 
-func (l *letters) date(u *models.User, t time.Time) string {
-	return t.In(u.Location()).Format("02/01/2006 15:04")
-}
-
 func (l *letters) invitation(u *models.User, token string, expires time.Time, jobID int64) (*mail.Message, error) {
 	loc := u.Locale
 	lt := l.start(u, l.cat.T(loc, "mail.invitation.subject"))
-	lt.Lines = []string{l.cat.T(loc, "mail.invitation.line"), l.cat.T(loc, "mail.invitation.expires", l.date(u, expires))}
+	lt.Lines = []string{l.cat.T(loc, "mail.invitation.line"), l.cat.T(loc, "mail.invitation.expires", i18n.FormatTime(expires, u.Location(), loc))}
 	lt.Action, lt.ActionURL = l.cat.T(loc, "mail.invitation.action"), l.url("/invitations/"+token)
 	lt.Footer = []string{l.cat.T(loc, "mail.invitation.footer")}
 	return l.message(u, "", lt, jobID)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -163,19 +164,21 @@ func NewSMTP(raw, from, fromName string) (*SMTP, error) {
 	if helo := u.Query().Get("helo"); helo != "" {
 		opts = append(opts, gomail.WithHELO(helo))
 	}
-	if _, err := mailAddress(from); err != nil {
+	if _, err := netmail.ParseAddress(from); err != nil {
 		return nil, fmt.Errorf("PACTE_MAIL_FROM %q: %w", from, err)
 	}
 	return &SMTP{host: host, from: from, fromName: fromName, opts: opts,
 		describe: fmt.Sprintf("smtp %s:%d", host, port)}, nil
 }
 
-func mailAddress(a string) (string, error) {
-	m := gomail.NewMsg()
-	if err := m.From(a); err != nil {
-		return "", err
+// DefaultFrom is the sender address when PACTE_MAIL_FROM is not set:
+// pacte@ the base URL's host (pacte@localhost on a laptop).
+func DefaultFrom(baseURL string) string {
+	host := "localhost"
+	if u, err := url.Parse(baseURL); err == nil && strings.Contains(u.Hostname(), ".") {
+		host = u.Hostname()
 	}
-	return a, nil
+	return "pacte@" + host
 }
 
 // Describe says where mail goes (never the password).

@@ -77,12 +77,12 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email, client string) 
 			return err
 		}
 		if byClient >= ResetsPerClient {
-			var oldest time.Time
+			var oldest []time.Time
 			if err := tx.Model(&resetRequest{}).Where("client = ? AND created_at > ?", client, since).
-				Order("created_at").Limit(1).Pluck("created_at", &oldest).Error; err != nil {
+				Order("created_at").Limit(1).Pluck("created_at", &oldest).Error; err != nil || len(oldest) == 0 {
 				return err
 			}
-			return TooManyAttempts(oldest.Add(ResetWindow).Sub(now))
+			return TooManyAttempts(oldest[0].Add(ResetWindow).Sub(now))
 		}
 		if err := tx.Model(&resetRequest{}).Where("email = ? AND created_at > ?", email, since).Count(&byAddress).Error; err != nil {
 			return err
@@ -224,7 +224,8 @@ func (s *Store) ResetPassword(ctx context.Context, raw, password, code, clientIP
 	if err != nil {
 		return nil, err
 	}
-	_ = s.clearFailures(ctx, "acct:"+HashToken(u.Email))
+	acctKey, _ := loginKeys(u.Email, "")
+	_ = s.clearFailures(ctx, acctKey)
 	return u, nil
 }
 

@@ -77,6 +77,8 @@ type User struct {
 	TOTPSecret   string `gorm:"column:totp_secret" json:"-"`
 	TOTPEnabled  bool   `gorm:"column:totp_enabled" json:"-"`
 	TOTPLastStep int64  `gorm:"column:totp_last_step" json:"-"`
+	// DigestSentAt is when the last daily digest was enqueued (mail_store.go).
+	DigestSentAt *time.Time `gorm:"column:digest_sent_at" json:"-"`
 }
 
 // TableName tells GORM where users live.

@@ -58,12 +58,14 @@ func (tx *Tx) fanOut(ev *Event) error {
 	}
 	commentID := int64Field(data, "comment_id")
 	excerpt := ""
+	subj := NotifySubject{Measure: access}
 	if commentID != 0 {
 		var c struct {
 			Body           string
+			Status         string
 			ParentAuthorID *int64
 		}
-		if err := tx.Raw(`SELECT c.body, p.author_id AS parent_author_id FROM comments c
+		if err := tx.Raw(`SELECT c.body, c.status, p.author_id AS parent_author_id FROM comments c
 			LEFT JOIN comments p ON p.id = c.parent_id WHERE c.id = ?`, commentID).Scan(&c).Error; err != nil {
 			return err
 		}
@@ -71,6 +73,10 @@ func (tx *Tx) fanOut(ev *Event) error {
 			f.ParentAuthorID = *c.ParentAuthorID
 		}
 		excerpt = Excerpt(c.Body, 280)
+		subj.CommentStatus = c.Status
+		if c.Status == "" {
+			subj.CommentStatus = CommentDeleted // the comment is gone
+		}
 	}
 	if ev.Type == "review.created" {
 		if note, ok := data["note"].(string); ok {
@@ -102,15 +108,6 @@ func (tx *Tx) fanOut(ev *Event) error {
 	if len(targets) == 0 {
 		return nil
 	}
-	subj := NotifySubject{Measure: access}
-	if commentID != 0 {
-		if err := tx.Raw("SELECT status FROM comments WHERE id = ?", commentID).Scan(&subj.CommentStatus).Error; err != nil {
-			return err
-		}
-		if subj.CommentStatus == "" {
-			subj.CommentStatus = CommentDeleted
-		}
-	}
 	ids := make([]int64, len(targets))
 	for i, t := range targets {
 		ids[i] = t.UserID
@@ -120,6 +117,12 @@ func (tx *Tx) fanOut(ev *Event) error {
 		return err
 	}
 	prefs, err := deliveries(tx.DB, ids)
+	if err != nil {
+		return err
+	}
+	// One count for everyone told, not one per person: each is told once
+	// here, so their new count is the old one plus one.
+	unread, err := unreadCounts(tx.DB, ids)
 	if err != nil {
 		return err
 	}
@@ -136,12 +139,9 @@ func (tx *Tx) fanOut(ev *Event) error {
 		if err := tx.Create(&n).Error; err != nil {
 			return err
 		}
-		unread, err := unreadCount(tx.DB, u.ID)
-		if err != nil {
-			return err
-		}
+		unread[u.ID]++
 		if _, err := tx.Emit(UserTopic(u.ID), EventNotificationCreated, nil, 0, u.ID,
-			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread}); err != nil {
+			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread[u.ID]}); err != nil {
 			return err
 		}
 		if prefs.of(u.ID, KindOf(t.Type)) == DeliverImmediate {
@@ -151,6 +151,26 @@ func (tx *Tx) fanOut(ev *Event) error {
 		}
 	}
 	return nil
+}
+
+// unreadCounts counts the unread notifications of each person in ids.
+func unreadCounts(db *gorm.DB, ids []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		var rows []struct {
+			UserID int64
+			N      int
+		}
+		if err := db.Model(&Notification{}).Select("user_id, COUNT(*) AS n").
+			Where("user_id IN ? AND read_at IS NULL", ids[start:min(start+500, len(ids))]).
+			Group("user_id").Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.UserID] = r.N
+		}
+	}
+	return out, nil
 }
 
 func asSlice(v any) []any {

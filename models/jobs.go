@@ -93,7 +93,7 @@ func (s *Store) openJobs(ctx context.Context) error {
 	default:
 		s.jobDriver = riverdatabasesql.New(db)
 	}
-	m, err := rivermigrate.New(s.jobDriver, &rivermigrate.Config{Logger: quietLogger(s.log)})
+	m, err := rivermigrate.New(s.jobDriver, &rivermigrate.Config{Logger: s.log.With("component", "jobs")})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -112,16 +112,17 @@ func (s *Store) openJobs(ctx context.Context) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
-	s.jobs, err = river.NewClient(s.jobDriver, &river.Config{Logger: quietLogger(s.log)})
+	s.jobs, err = river.NewClient(s.jobDriver, &river.Config{Logger: JobLogger(s.log)})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	return nil
 }
 
-// quietLogger passes on River's warnings and errors only: its routine
-// information would drown ours.
-func quietLogger(l *slog.Logger) *slog.Logger {
+// JobLogger is the logger for River's clients: warnings and errors only,
+// since it reports routine activity (job counts every few seconds) at the
+// information level, which would drown Pacte's own lines.
+func JobLogger(l *slog.Logger) *slog.Logger {
 	return slog.New(levelFloor{l.Handler(), slog.LevelWarn}).With("component", "jobs")
 }
 
@@ -133,9 +134,11 @@ type levelFloor struct {
 func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.min && h.Handler.Enabled(ctx, l)
 }
+
 func (h levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFloor{h.Handler.WithAttrs(a), h.min}
 }
+
 func (h levelFloor) WithGroup(n string) slog.Handler {
 	return levelFloor{h.Handler.WithGroup(n), h.min}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,35 +71,26 @@ func (s *Store) MailFailures(ctx context.Context, actor *User, userID int64, lim
 // still want it mailed at once.
 func (s *Store) NotificationForMail(ctx context.Context, u *User, id int64) (*NotificationView, bool, error) {
 	db := s.Read(ctx)
-	var row struct {
-		Notification
-		ActorName    *string
-		MeasureTitle string
-	}
-	err := db.Table("notifications n").Select("n.*, a.name AS actor_name, m.title AS measure_title").
-		Joins("LEFT JOIN users a ON a.id = n.actor_id").Joins("LEFT JOIN measures m ON m.id = n.measure_id").
-		Where("n.id = ? AND n.user_id = ?", id, u.ID).Take(&row).Error
+	var row notificationRow
+	err := notificationRows(db).Where("n.id = ? AND n.user_id = ?", id, u.ID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, dbError(err)
 	}
-	v := &NotificationView{Notification: row.Notification, MeasureTitle: row.MeasureTitle}
-	if row.ActorID != nil && row.ActorName != nil {
-		v.Actor = &UserRef{ID: *row.ActorID, Name: *row.ActorName}
+	v := row.view()
+	if !u.Active() || row.ReadAt != nil || row.MeasureID == nil {
+		return &v, false, nil
 	}
-	if !u.Active() || row.ReadAt != nil {
-		return v, false, nil
-	}
-	subj, err := notifySubject(db, &row.Notification)
+	a, err := measureAccess(db, *row.MeasureID)
 	if err != nil {
 		if ErrorKind(err) == ENotFound {
-			return v, false, nil
+			return &v, false, nil
 		}
 		return nil, false, dbError(err)
 	}
-	return v, CanSeeNotification(u, row.Type, subj), nil
+	return &v, CanSeeNotification(u, row.Type, row.subject(a)), nil
 }
 
 // DigestItems are the person's unread notifications they may still see,
@@ -128,69 +120,44 @@ func (s *Store) EnqueueDueDigests(ctx context.Context, within func(tx *Tx) error
 	n := 0
 	err := s.Write(ctx, func(tx *Tx) error {
 		n = 0
-		var users []User
-		if err := tx.Where("status = ? AND id IN (SELECT DISTINCT user_id FROM notifications WHERE read_at IS NULL)", StatusActive).
-			Find(&users).Error; err != nil {
+		// Who has unread notifications made since their last digest, and
+		// of which types: one query for everyone.
+		var waiting []struct {
+			UserID int64
+			Type   string
+		}
+		if err := tx.Raw(`SELECT DISTINCT n.user_id, n.type FROM notifications n JOIN users u ON u.id = n.user_id
+			WHERE n.read_at IS NULL AND u.status = ? AND (u.digest_sent_at IS NULL OR n.created_at > u.digest_sent_at)`,
+			StatusActive).Scan(&waiting).Error; err != nil {
 			return err
 		}
-		ids := make([]int64, len(users))
-		for i := range users {
-			ids[i] = users[i].ID
+		types := map[int64][]string{}
+		var ids []int64
+		for _, w := range waiting {
+			if types[w.UserID] == nil {
+				ids = append(ids, w.UserID)
+			}
+			types[w.UserID] = append(types[w.UserID], w.Type)
+		}
+		users, err := usersByID(tx.DB, ids)
+		if err != nil {
+			return err
 		}
 		prefs, err := deliveries(tx.DB, ids)
 		if err != nil {
 			return err
 		}
-		for i := range users {
-			u := &users[i]
-			loc := u.Location()
-			local := now.In(loc)
-			if local.Hour() < DigestHour {
+		for _, id := range ids {
+			u := users[id]
+			if u == nil || !digestDue(u, now) || !slices.ContainsFunc(types[id], func(t string) bool {
+				return prefs.of(id, KindOf(t)) == DeliverDigest
+			}) {
 				continue
 			}
-			var last *time.Time
-			if err := tx.Raw("SELECT digest_sent_at FROM users WHERE id = ?", u.ID).Scan(&last).Error; err != nil {
+			if err := tx.Model(&User{}).Where("id = ?", id).UpdateColumn("digest_sent_at", now).Error; err != nil {
 				return err
 			}
-			if last != nil {
-				ly, lm, ld := last.In(loc).Date()
-				y, m, d := local.Date()
-				if ly == y && lm == m && ld == d {
-					continue
-				}
-			}
-			var kinds []string
-			for _, k := range NotificationKinds {
-				if prefs.of(u.ID, k) == DeliverDigest {
-					kinds = append(kinds, k)
-				}
-			}
-			var types []string
-			for _, t := range NotificationTypes {
-				for _, k := range kinds {
-					if KindOf(t) == k {
-						types = append(types, t)
-					}
-				}
-			}
-			if len(types) == 0 {
-				continue
-			}
-			q := tx.Model(&Notification{}).Where("user_id = ? AND read_at IS NULL AND type IN ?", u.ID, types)
-			if last != nil {
-				q = q.Where("created_at > ?", *last)
-			}
-			var waiting int64
-			if err := q.Count(&waiting).Error; err != nil {
-				return err
-			}
-			if waiting == 0 {
-				continue
-			}
-			if err := tx.Exec("UPDATE users SET digest_sent_at = ? WHERE id = ?", now, u.ID).Error; err != nil {
-				return err
-			}
-			if err := tx.Enqueue(MailArgs{Purpose: MailDigest, UserID: u.ID}); err != nil {
+			if err := tx.Enqueue(MailArgs{Purpose: MailDigest, UserID: id}); err != nil {
 				return err
 			}
 			n++
@@ -198,6 +165,22 @@ func (s *Store) EnqueueDueDigests(ctx context.Context, within func(tx *Tx) error
 		return within(tx)
 	})
 	return n, err
+}
+
+// digestDue: past DigestHour in the person's time zone, and no digest yet
+// that local day.
+func digestDue(u *User, now time.Time) bool {
+	loc := u.Location()
+	local := now.In(loc)
+	if local.Hour() < DigestHour {
+		return false
+	}
+	if u.DigestSentAt == nil {
+		return true
+	}
+	ly, lm, ld := u.DigestSentAt.In(loc).Date()
+	y, m, d := local.Date()
+	return ly != y || lm != m || ld != d
 }
 
 // The unsubscribe links of notification mail are signed with a key kept
@@ -244,7 +227,7 @@ func (s *Store) UnsubscribeToken(userID int64, kind string) string {
 func (s *Store) ReadUnsubscribeToken(ctx context.Context, token string) (*User, string, error) {
 	parts := strings.Split(token, ".")
 	invalid := CodedError(EGone, "unsubscribe_invalid", "This unsubscribe link is not valid. You can choose what you receive on your profile page.")
-	if len(parts) != 3 || (parts[1] != KindAll && !knownKind(parts[1])) {
+	if len(parts) != 3 || (parts[1] != KindAll && !slices.Contains(NotificationKinds, parts[1])) {
 		return nil, "", invalid
 	}
 	id, err := strconv.ParseInt(parts[0], 10, 64)
@@ -271,16 +254,16 @@ func (s *Store) Unsubscribe(ctx context.Context, token string) (*User, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	kinds := []string{kind}
+	off := map[string]string{kind: DeliverOff}
 	if kind == KindAll {
-		kinds = NotificationKinds
+		off = map[string]string{}
+		for _, k := range NotificationKinds {
+			off[k] = DeliverOff
+		}
 	}
 	err = s.Write(ctx, func(tx *Tx) error {
-		for _, k := range kinds {
-			if err := tx.Exec(`INSERT INTO notification_settings (user_id, kind, delivery) VALUES (?, ?, 'off')
-				ON CONFLICT (user_id, kind) DO UPDATE SET delivery = 'off'`, u.ID, k).Error; err != nil {
-				return err
-			}
+		if err := tx.setDeliveries(u.ID, off); err != nil {
+			return err
 		}
 		_, err := tx.Emit(UserTopic(u.ID), "user.updated", nil, 0, u.ID,
 			map[string]any{"user_id": u.ID, "unsubscribed": kind})

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -79,7 +80,7 @@ func (s *Store) SetNotificationSettings(ctx context.Context, u *User, settings m
 	}
 	fe := FieldErrors{}
 	for k, v := range settings {
-		if !knownKind(k) {
+		if !slices.Contains(NotificationKinds, k) {
 			fe.Add(k, fmt.Sprintf("Unknown kind of notification %q.", k))
 			continue
 		}
@@ -90,27 +91,21 @@ func (s *Store) SetNotificationSettings(ctx context.Context, u *User, settings m
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	err := s.Write(ctx, func(tx *Tx) error {
-		for k, v := range settings {
-			row := NotificationSetting{UserID: u.ID, Kind: k, Delivery: v}
-			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}, {Name: "kind"}},
-				DoUpdates: clause.AssignmentColumns([]string{"delivery"})}).Create(&row).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.Write(ctx, func(tx *Tx) error { return tx.setDeliveries(u.ID, settings) })
 	if err != nil {
 		return nil, err
 	}
 	return s.NotificationSettings(ctx, u)
 }
 
-func knownKind(k string) bool {
-	for _, x := range NotificationKinds {
-		if x == k {
-			return true
+// setDeliveries records a person's choices, kind by kind.
+func (tx *Tx) setDeliveries(userID int64, settings map[string]string) error {
+	for k, v := range settings {
+		row := NotificationSetting{UserID: userID, Kind: k, Delivery: v}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}, {Name: "kind"}},
+			DoUpdates: clause.AssignmentColumns([]string{"delivery"})}).Create(&row).Error; err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }

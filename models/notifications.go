@@ -85,18 +85,8 @@ func (s *Store) Notifications(ctx context.Context, viewer *User, f NotificationF
 	}
 	limit := ClampLimit(f.Limit)
 	db := s.Read(ctx)
-	var rows []struct {
-		Notification
-		ActorName     *string
-		MeasureTitle  string
-		CommentStatus *string
-	}
-	q := db.Table("notifications n").
-		Select("n.*, a.name AS actor_name, m.title AS measure_title, c.status AS comment_status").
-		Joins("LEFT JOIN users a ON a.id = n.actor_id").
-		Joins("LEFT JOIN measures m ON m.id = n.measure_id").
-		Joins("LEFT JOIN comments c ON c.id = n.comment_id").
-		Where("n.user_id = ?", viewer.ID).Order("n.id DESC").Limit(limit + 1)
+	var rows []notificationRow
+	q := notificationRows(db).Where("n.user_id = ?", viewer.ID).Order("n.id DESC").Limit(limit + 1)
 	if before > 0 {
 		q = q.Where("n.id < ?", before)
 	}
@@ -121,19 +111,11 @@ func (s *Store) Notifications(ctx context.Context, viewer *User, f NotificationF
 				}
 				access[mid] = a
 			}
-			subj := NotifySubject{Measure: a}
-			if r.CommentStatus != nil {
-				subj.CommentStatus = *r.CommentStatus
-			}
-			if !CanSeeNotification(viewer, r.Type, subj) {
+			if !CanSeeNotification(viewer, r.Type, r.subject(a)) {
 				continue
 			}
 		}
-		v := NotificationView{Notification: r.Notification, MeasureTitle: r.MeasureTitle}
-		if r.ActorID != nil && r.ActorName != nil {
-			v.Actor = &UserRef{ID: *r.ActorID, Name: *r.ActorName}
-		}
-		out.Items = append(out.Items, v)
+		out.Items = append(out.Items, r.view())
 	}
 	unread, err := unreadCount(db, viewer.ID)
 	return out, unread, dbError(err)
@@ -203,6 +185,46 @@ func (s *Store) OpenNotification(ctx context.Context, viewer *User, id int64) (*
 	return &n, nil
 }
 
+// notificationRow is a notification with what lists and mail show of it,
+// read by notificationRows.
+type notificationRow struct {
+	Notification
+	ActorName     *string
+	MeasureTitle  string
+	CommentStatus *string
+}
+
+// notificationRows selects notifications (as n) with their actor's name,
+// their measure's title and their comment's status.
+func notificationRows(db *gorm.DB) *gorm.DB {
+	return db.Table("notifications n").
+		Select("n.*, a.name AS actor_name, m.title AS measure_title, c.status AS comment_status").
+		Joins("LEFT JOIN users a ON a.id = n.actor_id").
+		Joins("LEFT JOIN measures m ON m.id = n.measure_id").
+		Joins("LEFT JOIN comments c ON c.id = n.comment_id")
+}
+
+func (r *notificationRow) view() NotificationView {
+	v := NotificationView{Notification: r.Notification, MeasureTitle: r.MeasureTitle}
+	if r.ActorID != nil && r.ActorName != nil {
+		v.Actor = &UserRef{ID: *r.ActorID, Name: *r.ActorName}
+	}
+	return v
+}
+
+// subject is what the notification is about, on measure a. A comment
+// whose row is gone counts as deleted.
+func (r *notificationRow) subject(a MeasureAccess) NotifySubject {
+	subj := NotifySubject{Measure: a}
+	if r.CommentID != nil {
+		subj.CommentStatus = CommentDeleted
+		if r.CommentStatus != nil {
+			subj.CommentStatus = *r.CommentStatus
+		}
+	}
+	return subj
+}
+
 // notifySubject reads what a notification is about as it is now.
 func notifySubject(db *gorm.DB, n *Notification) (NotifySubject, error) {
 	var subj NotifySubject
@@ -215,12 +237,21 @@ func notifySubject(db *gorm.DB, n *Notification) (NotifySubject, error) {
 	}
 	subj.Measure = a
 	if n.CommentID != nil {
-		if err := db.Raw("SELECT status FROM comments WHERE id = ?", *n.CommentID).Scan(&subj.CommentStatus).Error; err != nil {
+		if subj.CommentStatus, err = commentStatus(db, *n.CommentID); err != nil {
 			return subj, err
-		}
-		if subj.CommentStatus == "" {
-			subj.CommentStatus = CommentDeleted
 		}
 	}
 	return subj, nil
+}
+
+// commentStatus is a comment's status; a comment that is gone is deleted.
+func commentStatus(db *gorm.DB, id int64) (string, error) {
+	var st string
+	if err := db.Raw("SELECT status FROM comments WHERE id = ?", id).Scan(&st).Error; err != nil {
+		return "", err
+	}
+	if st == "" {
+		st = CommentDeleted
+	}
+	return st, nil
 }

@@ -28,15 +28,6 @@ type userRef struct {
 	Name string `json:"name"`
 }
 
-// notificationText is the sentence that says what happened, in the
-// viewer's language: "Amina a répondu à votre commentaire sur « … »".
-func (s *Server) notificationText(locale string, n *models.NotificationView) string {
-	return jobs.NotificationText(s.i18n, locale, n)
-}
-
-// notificationURL is where a notification leads.
-func notificationURL(n *models.Notification) string { return jobs.NotificationPath(n) }
-
 // apiNotifications: GET /api/v1/notifications?unread=1&limit=&cursor=.
 func (s *Server) apiNotifications(c echo.Context) error {
 	u := ctxUser(c)
@@ -55,7 +46,7 @@ func (s *Server) apiNotifications(c echo.Context) error {
 	for i := range page.Items {
 		n := &page.Items[i]
 		j := notificationJSON{ID: n.ID, Type: n.Type, MeasureID: n.MeasureID, CommentID: n.CommentID,
-			Text: s.notificationText(loc, n), URL: notificationURL(&n.Notification), ReadAt: n.ReadAt, CreatedAt: n.CreatedAt.UTC()}
+			Text: jobs.NotificationText(s.i18n, loc, n), URL: jobs.NotificationPath(&n.Notification), ReadAt: n.ReadAt, CreatedAt: n.CreatedAt.UTC()}
 		if n.Actor != nil {
 			j.Actor = &userRef{ID: n.Actor.ID, Name: n.Actor.Name}
 		}

@@ -973,13 +973,7 @@ func (c *collabService) poll() {
 			return
 		case <-t.C:
 		}
-		c.mu.Lock()
-		rooms := make([]*collabRoom, 0, len(c.rooms))
-		for _, r := range c.rooms {
-			rooms = append(rooms, r)
-		}
-		c.mu.Unlock()
-		for _, r := range rooms {
+		for _, r := range c.roomList() {
 			if v, err := c.store.CollabVersion(c.ctx, r.measure); err == nil {
 				r.catchUp(v)
 			}

@@ -24,15 +24,21 @@ import (
 
 // refreshAll catches every room up with the database.
 func (c *collabService) refreshAll() {
+	for _, r := range c.roomList() {
+		c.refresh(r)
+	}
+}
+
+// roomList snapshots the open rooms, so that they are visited without the
+// service's lock.
+func (c *collabService) roomList() []*collabRoom {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	rooms := make([]*collabRoom, 0, len(c.rooms))
 	for _, r := range c.rooms {
 		rooms = append(rooms, r)
 	}
-	c.mu.Unlock()
-	for _, r := range rooms {
-		c.refresh(r)
-	}
+	return rooms
 }
 
 // onNotify handles one notification from any instance, this one included.

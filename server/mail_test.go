@@ -137,6 +137,10 @@ func TestMail_RetriedThenDeliveredOnce(t *testing.T) {
 	if n := len(smtpd.Messages()); n != 1 {
 		t.Fatalf("a refused mail was retried: %d messages", n)
 	}
+	users := string(getHTML(admin, "/admin/users").Body)
+	if !strings.Contains(users, "Courriels non distribués") || !strings.Contains(users, "bounce@apebi.ma") {
+		t.Errorf("the admins' page does not show the undelivered mail")
+	}
 	metrics := getHTML(admin, "/metrics")
 	if !strings.Contains(string(metrics.Body), `pacte_mail_total{result="failed"} 1`) ||
 		!strings.Contains(string(metrics.Body), `pacte_mail_total{result="retried"} 2`) {
@@ -178,6 +182,16 @@ func TestPasswordReset_Flow(t *testing.T) {
 		app.SettleMail()
 		if n := len(app.Mail.To(u.Email)); n > models.ResetsPerAddress {
 			t.Errorf("%d reset mails to one address within the hour", n)
+		}
+		// Thousands of requests from one client: told to wait, with a time.
+		var last *servertest.Response
+		flood := app.Anonymous()
+		for i := 0; i < models.ResetsPerClient; i++ {
+			last = flood.Request("POST", "/api/v1/password-reset", map[string]any{"email": fmt.Sprintf("someone%d@nowhere.ma", i)})
+		}
+		wantError(t, last, 429, "too_many_attempts")
+		if last.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
 		}
 	})
 }
@@ -253,4 +267,36 @@ func TestNotificationSettingsAndFollow(t *testing.T) {
 		msDo(t, cr, "DELETE", msPath(m.ID, "/follow"), nil, 204, nil)
 		wantStatus(t, cr.Request("POST", msPath(999999, "/follow"), nil), 404)
 	})
+}
+
+// TestMail_DailyDigest: news chosen as a digest is not mailed at once; from
+// 07:00 in the person's time zone one mail lists it, and only one that day.
+func TestMail_DailyDigest(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	author := app.User(models.RoleMember, "apebi")
+	reader := app.User(models.RoleMember, "mnc")
+	ca, cr := app.Login(author), app.Login(reader)
+	m := msCreate(t, ca, "Résumé quotidien")
+	msDo(t, ca, "PATCH", msPath(m.ID, ""), map[string]any{"visibility": "platform", "revision": 1}, 200, nil)
+	msDo(t, cr, "POST", msPath(m.ID, "/follow"), nil, 204, nil)
+	postComment(t, ca, m.ID, "Une première version.", 0)
+	app.SettleMail()
+	if got := app.Mail.To(reader.Email); len(got) != 0 {
+		t.Fatalf("a digest kind was mailed at once: %q", got[0].Subject)
+	}
+	// The next morning, 08:00 in Casablanca.
+	loc := reader.Location()
+	now := app.Clock.Now().In(loc)
+	morning := time.Date(now.Year(), now.Month(), now.Day()+1, 8, 0, 0, 0, loc)
+	app.Clock.Advance(morning.Sub(now))
+	if n, err := app.Server.Jobs().RunDigests(t.Context()); err != nil || n != 1 {
+		t.Fatalf("digests enqueued: %d, %v", n, err)
+	}
+	mail := app.WaitMail(reader.Email, "Votre résumé Pacte : 1 notification")
+	if !strings.Contains(mail.Text, "Résumé quotidien") || !strings.Contains(mail.Text, app.URL+"/measures/") || mail.Unsubscribe == "" {
+		t.Errorf("digest:\n%s", mail.Text)
+	}
+	if n, _ := app.Server.Jobs().RunDigests(t.Context()); n != 0 {
+		t.Errorf("a second digest the same day: %d", n)
+	}
 }

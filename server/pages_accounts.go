@@ -209,9 +209,14 @@ func (s *Server) usersPage(c echo.Context) (*Page, error) {
 	for _, o := range orgs {
 		orgByID[o.ID] = o
 	}
+	fails, err := s.store.MailFailures(c.Request().Context(), ctxUser(c), 0, 10)
+	if err != nil {
+		return nil, err
+	}
 	p.Form["invite_role"] = models.RoleMember
 	p.Data = &usersData{Users: page.Items, NextCursor: page.NextCursor, Filter: f, Organizations: orgs,
-		OrgByID: orgByID, Roles: models.Roles, Statuses: []string{models.StatusActive, models.StatusInvited, models.StatusSuspended}}
+		OrgByID: orgByID, Roles: models.Roles, Statuses: []string{models.StatusActive, models.StatusInvited, models.StatusSuspended},
+		MailFailures: fails}
 	return p, nil
 }
 
@@ -226,6 +231,8 @@ type usersData struct {
 	Statuses      []string
 	// After an invitation: the link to hand over, and to whom.
 	InviteURL, InviteName string
+	// MailFailures is the latest mail the server refused for good.
+	MailFailures []models.MailLog
 }
 
 // profileData is what the profile page shows.
@@ -265,6 +272,8 @@ type userData struct {
 	RenewalRequested  *time.Time // when they asked for a new link (nil: not since it was issued)
 	// After a renewal: the new link to hand over.
 	InviteURL, InviteName string
+	// MailFailures is the latest mail to this person refused for good.
+	MailFailures []models.MailLog
 }
 
 func (s *Server) pageUsers(c echo.Context) error {
@@ -346,8 +355,12 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		}
 	}
 	p.Form["role"] = u.Role
+	fails, err := s.store.MailFailures(c.Request().Context(), viewer, u.ID, 10)
+	if err != nil {
+		return nil, nil, err
+	}
 	p.Data = &userData{Target: u, Org: org, Events: history, AssignableRoles: assignable,
-		CanChange: models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u})}
+		CanChange: models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u}), MailFailures: fails}
 	if u.Status == models.StatusInvited {
 		if err := s.addInvitationData(c, p, viewer, u, events); err != nil {
 			return nil, nil, err

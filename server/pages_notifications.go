@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"pacte/jobs"
 	"pacte/models"
 )
 
@@ -36,7 +37,7 @@ func (s *Server) pageNotifications(c echo.Context) error {
 	p := s.newPage(c, "notifications", "notifications.title")
 	data := notificationsPage{UnreadOnly: unreadOnly, Unread: unread}
 	for i := range page.Items {
-		data.Items = append(data.Items, notificationItem{NotificationView: page.Items[i], Text: s.notificationText(p.Locale, &page.Items[i])})
+		data.Items = append(data.Items, notificationItem{NotificationView: page.Items[i], Text: jobs.NotificationText(s.i18n, p.Locale, &page.Items[i])})
 	}
 	if page.NextCursor != "" {
 		q := url.Values{"cursor": {page.NextCursor}}
@@ -61,7 +62,7 @@ func (s *Server) pageNotificationOpen(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, notificationURL(n))
+	return c.Redirect(http.StatusSeeOther, jobs.NotificationPath(n))
 }
 
 // pageNotificationsRead marks every notification read.

@@ -178,7 +178,7 @@ func toInt(n any) int {
 // Time formats a time for people, in the viewer's time zone and language
 // (for attributes; in text use When, which adds the machine-readable time).
 func (p *Page) Time(t time.Time) string {
-	return formatLocalTime(t, p.zone(), p.Locale)
+	return i18n.FormatTime(t, p.zone(), p.Locale)
 }
 
 // When is how every date is shown: <time datetime="RFC 3339 UTC"> around
@@ -215,31 +215,6 @@ func (p *Page) zone() *time.Location {
 // TimeZoneName is the viewer's zone's IANA name, for scripts that format
 // times they receive live (<body data-time-zone>).
 func (p *Page) TimeZoneName() string { return p.zone().String() }
-
-// formatLocalTime writes t in loc for readers of locale: "4 déc. 2026,
-// 09:05", "4 Dec 2026, 09:05", "4 دجنبر 2026، 09:05" (Moroccan month
-// names, Western digits as written in Morocco).
-func formatLocalTime(t time.Time, loc *time.Location, locale string) string {
-	t = t.In(loc)
-	clock := t.Format("15:04")
-	day, year := t.Day(), t.Year()
-	switch locale {
-	case "en":
-		return fmt.Sprintf("%d %s %d, %s", day, t.Month().String()[:3], year, clock)
-	case "ar":
-		return fmt.Sprintf("%d %s %d، %s", day, arabicMonth(t.Month()), year, clock)
-	default:
-		return fmt.Sprintf("%d %s %d, %s", day, frenchMonth(t.Month()), year, clock)
-	}
-}
-
-func frenchMonth(m time.Month) string {
-	return [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}[m-1]
-}
-
-func arabicMonth(m time.Month) string {
-	return [...]string{"يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر"}[m-1]
-}
 
 // choice is one option of a select, or one labelled value.
 type choice struct {

@@ -212,11 +212,7 @@ func (s *Server) Close() {
 func (s *Server) newJobs() (*jobs.Runner, error) {
 	from := s.cfg.MailFrom
 	if from == "" {
-		host := "localhost"
-		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") {
-			host = u.Hostname()
-		}
-		from = "pacte@" + host
+		from = mail.DefaultFrom(s.cfg.BaseURL)
 	}
 	sender := s.cfg.Mailer
 	if sender == nil && s.cfg.SMTPURL != "" {
