@@ -279,6 +279,20 @@ func (s *Store) RequestEmailChange(ctx context.Context, u *User, email string) e
 	})
 }
 
+// EmailChangeFor is the address a confirmation link would move the
+// account to, for the page that asks to confirm; 410 when it no longer
+// works.
+func (s *Store) EmailChangeFor(ctx context.Context, raw string) (string, error) {
+	link, u, err := liveLink(s.Read(ctx), LinkEmail, raw, s.Now())
+	if err != nil {
+		return "", dbError(err)
+	}
+	if u == nil {
+		return "", errEmailChangeInvalid()
+	}
+	return link.NewEmail, nil
+}
+
 // ConfirmEmailChange makes the change a link confirms.
 func (s *Store) ConfirmEmailChange(ctx context.Context, raw string) (*User, error) {
 	var out User

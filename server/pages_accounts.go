@@ -253,8 +253,9 @@ type profileData struct {
 
 type notifyChoice struct{ Kind, Delivery string }
 
-// Deliveries are the choices for each kind, in the order shown.
-func (notifyChoice) Deliveries() []string {
+// NotifyChoices are the deliveries offered for each kind, in the order
+// the table's columns show them.
+func (*profileData) NotifyChoices() []string {
 	return []string{models.DeliverImmediate, models.DeliverDigest, models.DeliverOff}
 }
 

@@ -78,7 +78,12 @@ func (s *Server) pageResetSubmit(c echo.Context) error {
 // pageEmailChange asks to confirm before changing (a link scanner that
 // opens the mail's link must not change anything).
 func (s *Server) pageEmailChange(c echo.Context) error {
+	email, err := s.store.EmailChangeFor(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, "email-change", "email.heading")
+	p.Data = emailChangeData{Email: email}
 	return s.render(c, p)
 }
 

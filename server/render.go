@@ -350,6 +350,16 @@ type errorData struct {
 	Status        int
 	Heading, Text string
 	Code          string
+	// Action is the way on that some codes offer (ask for a new link).
+	Action, ActionURL string
+}
+
+// errorActions are the pages that help after an error code, labelled by
+// the catalogue's error.code.<code>.action.
+var errorActions = map[string]string{
+	"reset_invalid":        "/password-reset",
+	"email_change_invalid": "/profile#email",
+	"unsubscribe_invalid":  "/profile#notifications",
 }
 
 func (s *Server) renderError(c echo.Context, status int, body apiError) {
@@ -357,11 +367,19 @@ func (s *Server) renderError(c echo.Context, status int, body apiError) {
 	p.Status = status
 	key := "error.generic"
 	switch status {
-	case 400, 403, 404, 409, 413, 422, 429, 500, 503:
+	case 400, 403, 404, 409, 410, 413, 422, 429, 500, 503:
 		key = fmt.Sprintf("error.%d", status)
 	}
+	// A code with its own words says more than its status.
+	if ck := "error.code." + body.Code; s.i18n.Has(p.Locale, ck+".title") {
+		key = ck
+	}
 	p.Title = p.T(key + ".title")
-	p.Data = &errorData{Status: status, Heading: p.T(key + ".title"), Text: p.T(key + ".text"), Code: body.Code}
+	data := &errorData{Status: status, Heading: p.T(key + ".title"), Text: p.T(key + ".text"), Code: body.Code}
+	if href, ok := errorActions[body.Code]; ok {
+		data.Action, data.ActionURL = p.T("error.code."+body.Code+".action"), href
+	}
+	p.Data = data
 	if err := s.render(c, p); err != nil {
 		s.log.Error("render error page", "err", err.Error())
 		c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
