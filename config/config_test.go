@@ -20,7 +20,7 @@ func TestLoad_Defaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{Addr: ":8080", DataDir: "./data", BaseURL: "http://localhost:8080", LogLevel: "info", LogFormat: "text",
-		BodyLimit: "2M", ShutdownGrace: c.ShutdownGrace, WSPerUser: 32}
+		BodyLimit: "2M", ShutdownGrace: c.ShutdownGrace, WSPerUser: 32, MailFrom: "pacte@localhost"}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
 	}
