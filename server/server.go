@@ -87,6 +87,8 @@ type Server struct {
 	notifier *models.Notifier
 	// jobs works the background jobs: notification fan-out, mail, digests.
 	jobs *jobs.Runner
+	// started is set by the first Start, which starts the live side.
+	started atomic.Bool
 	// Caches of rendered HTML, each bounded (cache.go).
 	lists        *cache[listKey, listEntry]           // measures lists (pages_measure_list.go)
 	measureViews *cache[measureViewKey, *measureView] // measure pages' shared part (pages_measure_cache.go)

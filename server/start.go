@@ -44,7 +44,12 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		fmt.Fprintf(s.cfg.Console, "\n  No administrator yet. Open this one-time link to create one (valid 24 h):\n\n    %s\n\n", s.URL("/setup/"+raw))
 	}
 	// Last, the live side: it publishes from the end of the event log, and
-	// hears the other instances.
+	// hears the other instances. It starts once: a second Start (demo data
+	// renewed) only redoes the first-start duties above, and must not
+	// rewire a store that the running workers are already writing to.
+	if !s.started.CompareAndSwap(false, true) {
+		return nil
+	}
 	if err := s.hub.start(ctx); err != nil {
 		return err
 	}
