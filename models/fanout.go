@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -156,13 +157,13 @@ func (tx *Tx) fanOut(ev *Event) error {
 // unreadCounts counts the unread notifications of each person in ids.
 func unreadCounts(db *gorm.DB, ids []int64) (map[int64]int, error) {
 	out := make(map[int64]int, len(ids))
-	for start := 0; start < len(ids); start += 500 {
+	for chunk := range slices.Chunk(ids, 500) {
 		var rows []struct {
 			UserID int64
 			N      int
 		}
 		if err := db.Model(&Notification{}).Select("user_id, COUNT(*) AS n").
-			Where("user_id IN ? AND read_at IS NULL", ids[start:min(start+500, len(ids))]).
+			Where("user_id IN ? AND read_at IS NULL", chunk).
 			Group("user_id").Scan(&rows).Error; err != nil {
 			return nil, err
 		}
@@ -180,10 +181,9 @@ func asSlice(v any) []any {
 
 func usersByID(db *gorm.DB, ids []int64) (map[int64]*User, error) {
 	out := make(map[int64]*User, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		end := min(start+500, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
 		var users []User
-		if err := db.Where("id IN ?", ids[start:end]).Find(&users).Error; err != nil {
+		if err := db.Where("id IN ?", chunk).Find(&users).Error; err != nil {
 			return nil, err
 		}
 		for i := range users {

@@ -31,10 +31,9 @@ func (p deliveryPrefs) of(userID int64, kind string) string {
 
 func deliveries(db *gorm.DB, ids []int64) (deliveryPrefs, error) {
 	out := deliveryPrefs{}
-	for start := 0; start < len(ids); start += 500 {
-		end := min(start+500, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
 		var rows []NotificationSetting
-		if err := db.Where("user_id IN ?", ids[start:end]).Find(&rows).Error; err != nil {
+		if err := db.Where("user_id IN ?", chunk).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
