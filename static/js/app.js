@@ -1,1 +1,1 @@
-import"./chunks/chunk-ZCNLNTU3.js";
+import"./chunks/chunk-DOCMNA7S.js";

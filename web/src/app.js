@@ -11,6 +11,7 @@ import * as live from "./live.js";
 import { start as startNotifications } from "./notifications.js";
 import { start as startPageUpdates } from "./page-updates.js";
 import { startAxisFilters } from "./axis-filter.js";
+import { start as startMentions } from "./mentions.js";
 
 const api = Object.freeze({
   send: live.send,
@@ -29,6 +30,7 @@ function boot() {
   startPageUpdates();
   startNotifications();
   startAxisFilters();
+  startMentions();
   live.start();
 }
 

@@ -31,6 +31,7 @@ import { keepRemoteCursors, pruneStale, remoteCursors, removeRemoteCursor, setRe
 import { livePreview } from "./preview.js";
 import { combinedState, paintSaveState } from "./save-status.js";
 import { label, throttle } from "./util.js";
+import { mentionCompletions } from "./mentions.js";
 
 import { Compartment, EditorState, Prec, Transaction } from "@codemirror/state";
 import { EditorView, drawSelection, keymap } from "@codemirror/view";
@@ -39,6 +40,7 @@ import { LanguageSupport, defaultHighlightStyle, syntaxHighlighting } from "@cod
 import { markdownKeymap, markdownLanguage, pasteURLAsLink } from "@codemirror/lang-markdown";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { collab, getSyncedVersion } from "@codemirror/collab";
+import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 
 // Markdown (GFM) without markdown()'s HTML, CSS and JavaScript parsers for
 // embedded HTML and fenced code: they would triple the bundle to colour
@@ -133,7 +135,9 @@ class CoEditor {
       markdownSupport(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       highlightSelectionMatches(),
-      keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+      // @ lists the people who can see the measure (mentions.js).
+      autocompletion({ override: [mentionCompletions(this.measure)], icons: false, activateOnTypingDelay: 120 }),
+      keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
       this.editable.of(editableExt((this.lastEditable = this.canEdit()))),
       remoteCursors(),
       EditorView.contentAttributes.of({
