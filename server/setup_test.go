@@ -111,7 +111,7 @@ func TestSetup_AdminFromEnvironment(t *testing.T) {
 			opts := server.StartOptions{AdminEmail: "Boss@Example.MA", AdminPassword: "the operator's long secret"}
 			for i := 0; i < 2; i++ {
 				var console bytes.Buffer
-				srv, err := server.New(server.Config{Console: &console, Logger: quietLogger()}, store)
+				srv, err := server.New(server.Config{Console: &console, Logger: quietLogger(), MailDir: t.TempDir()}, store)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -138,7 +138,7 @@ func TestSetup_AdminFromEnvironment(t *testing.T) {
 
 func TestSetup_AdminFromEnvironmentRefusesWeakPassword(t *testing.T) {
 	store := storetest.Open(t, models.SQLite)
-	srv, err := server.New(server.Config{Console: &bytes.Buffer{}, Logger: quietLogger()}, store)
+	srv, err := server.New(server.Config{Console: &bytes.Buffer{}, Logger: quietLogger(), MailDir: t.TempDir()}, store)
 	if err != nil {
 		t.Fatal(err)
 	}

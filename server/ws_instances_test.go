@@ -27,7 +27,7 @@ func newInstance(t *testing.T, databaseURL string) *servertest.App {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	console := &servertest.LogBuffer{}
-	srv, err := server.New(server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console}, store)
+	srv, err := server.New(server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console, MailDir: t.TempDir()}, store)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}

@@ -13,11 +13,15 @@ import (
 
 // SMTPServer is a real SMTP server (github.com/emersion/go-smtp) in the
 // test process: Pacte talks SMTP to it exactly as to a production relay.
-// It can refuse for a while (temporary 451, or permanent 550).
+// It can refuse for a while (temporary 451, or permanent 550), and be
+// stopped (connections refused) and started again on the same address.
 type SMTPServer struct {
-	URL string
-	srv *smtp.Server
-	mu  sync.Mutex
+	URL  string
+	t    testing.TB
+	addr string
+	mu   sync.Mutex
+	srv  *smtp.Server // nil while stopped
+	ln   net.Listener
 	// Received holds each message's raw bytes, in order.
 	received [][]byte
 	fail     int // answer the next fail DATA commands with failCode
@@ -27,21 +31,51 @@ type SMTPServer struct {
 // NewSMTPServer starts a server on a free port; it stops with the test.
 func NewSMTPServer(t testing.TB) *SMTPServer {
 	t.Helper()
-	s := &SMTPServer{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &SMTPServer{t: t, addr: ln.Addr().String()}
+	s.URL = "smtp://" + s.addr + "?tls=none"
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *SMTPServer) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtpBackend{s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.srv = srv
-	s.URL = "smtp://" + ln.Addr().String() + "?tls=none"
+	s.mu.Lock()
+	s.srv, s.ln = srv, ln
+	s.mu.Unlock()
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
+}
+
+// Stop closes the server and its connections: until Start, a connection
+// is refused, as by a relay that is down.
+func (s *SMTPServer) Stop() {
+	s.mu.Lock()
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
+	s.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	srv.Close()
+	ln.Close() // Serve may not have registered it with srv yet
+}
+
+// Start listens again, on the address of the URL, after Stop.
+func (s *SMTPServer) Start() {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Fatalf("SMTP server: listen again on %s: %v", s.addr, err)
+	}
+	s.serve(ln)
 }
 
 // Fail makes the next n deliveries fail with code (451: try later; 550:
