@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -273,10 +275,34 @@ func (tab *Tab) Select(sel, value string) {
 	}
 }
 
-// Press sends keys (see package kb for Tab, Enter…) to the focused element.
+// Press sends keys (see package kb for Tab, Enter…) to the focused
+// element as a keyboard does: a keyDown that carries the key's text, then
+// a keyUp. (chromedp.KeyEvent sends the text in a separate "char" event,
+// which a page's preventDefault on keydown cannot stop: an Enter that
+// picks from a list would also break the line.)
 func (tab *Tab) Press(keys string) {
 	tab.T.Helper()
-	tab.step(fmt.Sprintf("press %q", keys), chromedp.KeyEvent(keys))
+	tab.step(fmt.Sprintf("press %q", keys), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			if r == '\n' {
+				r = '\r'
+			}
+			events := kb.Encode(r)
+			typed := slices.ContainsFunc(events, func(ev *input.DispatchKeyEventParams) bool { return ev.Type == input.DispatchKeyEventTypeChar })
+			for _, ev := range events {
+				switch {
+				case ev.Type == input.DispatchKeyEventTypeChar:
+					continue
+				case ev.Type == input.DispatchKeyEventTypeKeyDown && typed:
+					ev.Text, ev.UnmodifiedText = string(r), string(r)
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
 }
 
 // WaitVisible waits until an element is shown.

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -63,7 +60,7 @@ func TestMentions_AutocompleteAndBells(t *testing.T) {
 	if Eval[string](a, `document.activeElement.id`) != "comment-body" {
 		t.Error("the focus left the comment box")
 	}
-	a.step("Enter", key('\r'))
+	a.Press(kb.Enter)
 	a.WaitGone("#comment-body-people")
 	a.step("finish the sentence", typeKeys("pour la relecture.", 0))
 	want := fmt.Sprintf("Merci @[Youssef El Idrissi](user:%d) pour la relecture.", youssef.ID)
@@ -116,7 +113,7 @@ func TestMentions_AutocompleteAndBells(t *testing.T) {
 		t.Errorf("the list is named %q", got)
 	}
 	phoneSnapshot(a, "mention-list-ar-390")
-	a.step("Enter", key('\r'))
+	a.Press(kb.Enter)
 	if got := a.Value("#comment-body"); !strings.Contains(got, fmt.Sprintf("@[Youssef El Idrissi](user:%d) ", youssef.ID)) {
 		t.Errorf("Enter wrote %q", got)
 	}
@@ -140,37 +137,9 @@ func TestMentions_AutocompleteAndBells(t *testing.T) {
 		t.Error("the editor does not point at the proposed person")
 	}
 	a.Snapshot("mention-editor-fr")
-	a.step("Enter", key('\r'))
+	a.Press(kb.Enter)
 	a.WaitUntil(fmt.Sprintf(`window.pacteEditor.text().includes("Voir @[Youssef El Idrissi](user:%d) ")`, youssef.ID))
 	a.WaitUntil(`window.pacteEditor.saveState() === "saved"`)
 	a.AssertCleanConsole()
 	y.AssertCleanConsole()
-}
-
-// key presses one key as a keyboard does: a keyDown that carries its text,
-// then keyUp. (chromedp.KeyEvent sends the text as a separate "char"
-// event, which a page's preventDefault on keydown cannot stop; a real
-// Enter chosen from a list must not also break the line.)
-func key(r rune) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		var text string
-		var events []*input.DispatchKeyEventParams
-		for _, ev := range kb.Encode(r) {
-			switch ev.Type {
-			case input.DispatchKeyEventTypeChar:
-				text = ev.Text
-			default:
-				events = append(events, ev)
-			}
-		}
-		for _, ev := range events {
-			if ev.Type == input.DispatchKeyEventTypeRawKeyDown {
-				ev.Type, ev.Text, ev.UnmodifiedText = input.DispatchKeyEventTypeKeyDown, text, text
-			}
-			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *ev); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

@@ -69,6 +69,9 @@ type Runner struct {
 	letters  *letters
 }
 
+// Config is the configuration in use, defaults filled in.
+func (r *Runner) Config() Config { return r.cfg }
+
 // New builds the runner; Start starts it.
 func New(cfg Config) (*Runner, error) {
 	if cfg.Logger == nil {

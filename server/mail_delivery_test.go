@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -24,28 +23,17 @@ import (
 // with mail in its queue, two instances sharing one queue. In each case a
 // message must arrive, and arrive once.
 
-// waitLong is waitUntil with 30 s: generous, so that a busy machine
-// under -race is slow rather than red, and a restarted binary has time.
-func waitLong(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after 30 s for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// mailWait is how long delivery tests wait: generous, so that a busy
+// machine under -race is slow rather than red, and a restarted binary has
+// time.
+const mailWait = 30 * time.Second
 
 // mailsTo counts the messages the SMTP server received for addr.
 func mailsTo(t *testing.T, s *servertest.SMTPServer, addr string) int {
 	t.Helper()
 	n := 0
 	for _, raw := range s.Messages() {
-		m, err := mail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("not a mail: %v\n%s", err, raw)
-		}
+		m := parseMail(t, raw)
 		to, err := mail.ParseAddress(m.Header.Get("To"))
 		if err != nil {
 			t.Fatalf("To: %q: %v", m.Header.Get("To"), err)
@@ -62,7 +50,7 @@ func mailsTo(t *testing.T, s *servertest.SMTPServer, addr string) int {
 // one.
 func deliveredOnce(t *testing.T, s *servertest.SMTPServer, addr string, settle func()) {
 	t.Helper()
-	waitLong(t, "the mail to "+addr, func() bool { return mailsTo(t, s, addr) > 0 })
+	waitWithin(t, mailWait, "the mail to "+addr, func() bool { return mailsTo(t, s, addr) > 0 })
 	settle()
 	time.Sleep(300 * time.Millisecond)
 	if n := mailsTo(t, s, addr); n != 1 {
@@ -157,7 +145,7 @@ func TestMail_SMTPDownThenUp(t *testing.T) {
 			const to = "relais-en-panne@apebi.ma"
 			smtpd.Stop()
 			msDo(t, admin, "POST", "/api/v1/invitations", inviteBody(to, "Invitée", app.Org("apebi").ID, "member"), 201, nil)
-			waitLong(t, "two refused attempts", func() bool { return mailMetrics(t, admin)["retried"] >= 2 })
+			waitWithin(t, mailWait, "two refused attempts", func() bool { return mailMetrics(t, admin)["retried"] >= 2 })
 			if j := mailJobTo(t, app.Store.SQL(), engine, to); !j.waiting() || j.Attempt < 2 {
 				t.Fatalf("the mail is not waiting for another try: %+v", j)
 			}
@@ -165,7 +153,9 @@ func TestMail_SMTPDownThenUp(t *testing.T) {
 				t.Fatalf("a relay that is down reported as a failed mail: %+v %v", fails, err)
 			}
 
-			smtpd.Start()
+			if err := smtpd.Start(); err != nil {
+				t.Fatal(err)
+			}
 			deliveredOnce(t, smtpd, to, app.SettleMail)
 			if j := mailJobTo(t, app.Store.SQL(), engine, to); j.State != "completed" {
 				t.Errorf("the delivered mail's job is %+v", j)
@@ -265,7 +255,7 @@ func TestMail_KilledWithMailQueued(t *testing.T) {
 			// "running" (a job killed while running waits for River's
 			// rescuer, RescueAfter: 2 min).
 			db := openQueue(t, engine, dataDir, dbURL)
-			waitLong(t, "the first attempt to fail", func() bool {
+			waitWithin(t, mailWait, "the first attempt to fail", func() bool {
 				j := mailJobTo(t, db, engine, to)
 				return j.State == "retryable" && j.Attempt == 1
 			})
@@ -278,10 +268,12 @@ func TestMail_KilledWithMailQueued(t *testing.T) {
 			}
 
 			passAnHour(t, db, engine)
-			smtpd.Start()
+			if err := smtpd.Start(); err != nil {
+				t.Fatal(err)
+			}
 			proc = startPacte(t, env...)
 			deliveredOnce(t, smtpd, to, func() {
-				waitLong(t, "the job to complete", func() bool { return mailJobTo(t, db, engine, to).State == "completed" })
+				waitWithin(t, mailWait, "the job to complete", func() bool { return mailJobTo(t, db, engine, to).State == "completed" })
 			})
 			msgs := smtpd.Messages()
 			if len(msgs) != 1 {
@@ -323,7 +315,7 @@ func TestMail_TwoInstances(t *testing.T) {
 		addrs = append(addrs, addr)
 		msDo(t, clients[i%2], "POST", "/api/v1/invitations", inviteBody(addr, "Invitée", apebi, "member"), 201, nil)
 	}
-	waitLong(t, fmt.Sprintf("%d messages", n), func() bool { return len(smtpd.Messages()) >= n })
+	waitWithin(t, mailWait, fmt.Sprintf("%d messages", n), func() bool { return len(smtpd.Messages()) >= n })
 	one.SettleMail()
 	time.Sleep(300 * time.Millisecond)
 	for _, addr := range addrs {

@@ -88,11 +88,8 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("engine %s, %d followers, %d events, GOMAXPROCS %d (NumCPU %d), set up in %s\n",
 		o.engine, o.followers, o.events, runtime.GOMAXPROCS(0), runtime.NumCPU(), time.Since(t0).Round(time.Millisecond))
-	workers := o.mailWorkers
-	if workers == 0 {
-		workers = 8
-	}
-	fmt.Printf("jobs: poll %s, %d mail workers; comments every %s\n\n", orDefault(o.poll, "200ms"), workers,
+	jc := e.srv.Jobs().Config()
+	fmt.Printf("jobs: poll %s, %d mail workers; comments every %s\n\n", jc.PollInterval, jc.MailWorkers,
 		orDefault(o.interval, "0 (one after the other)"))
 
 	// Warm up (templates, connections, statements), then the baseline: the

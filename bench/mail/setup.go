@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +15,11 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"pacte/jobs"
 	"pacte/models"
+	"pacte/models/storetest"
 	"pacte/server"
+	"pacte/server/servertest"
 )
 
 // env is a running Pacte on a fresh database, mailing to an in-process
@@ -49,18 +48,20 @@ func start(ctx context.Context, o options) (*env, error) {
 	e.cleanup = append(e.cleanup, func() { os.RemoveAll(dir) })
 	dbURL := ""
 	if o.engine == models.Postgres {
-		dbURL, err = e.postgresSchema(o.pgURL)
+		var drop func()
+		dbURL, drop, err = storetest.CreateSchema(o.pgURL, fmt.Sprintf("bench_mail_%d", os.Getpid()))
 		if err != nil {
 			e.Close()
 			return nil, err
 		}
+		e.cleanup = append(e.cleanup, drop)
 	}
 	e.box, err = newMailbox()
 	if err != nil {
 		e.Close()
 		return nil, err
 	}
-	e.cleanup = append(e.cleanup, e.box.Close)
+	e.cleanup = append(e.cleanup, e.box.Stop)
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e.store, err = models.Open(ctx, models.Options{DatabaseURL: dbURL, DataDir: dir, Logger: logger})
 	if err != nil {
@@ -94,29 +95,6 @@ func start(ctx context.Context, o options) (*env, error) {
 	e.client = &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute},
 		Timeout: time.Minute}
 	return e, nil
-}
-
-// postgresSchema creates an empty schema, dropped by Close, and returns a
-// URL whose search_path points at it (as models/storetest does for tests).
-func (e *env) postgresSchema(base string) (string, error) {
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", err
-	}
-	name := fmt.Sprintf("bench_mail_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
-		db.Close()
-		return "", fmt.Errorf("create schema on %s: %w", base, err)
-	}
-	e.cleanup = append(e.cleanup, func() {
-		db.Exec("DROP SCHEMA " + name + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + name, nil
 }
 
 // Close stops everything start started.
@@ -263,19 +241,11 @@ func (e *env) follow(ctx context.Context, people []person, measureID int64) erro
 	}
 }
 
-// jobsLeft counts the jobs of a kind not yet finished.
-func (e *env) jobsLeft(ctx context.Context, kind string) (int64, error) {
-	var n int64
-	err := e.store.SQL().QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = $1
-		AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, kind).Scan(&n)
-	return n, err
-}
-
 // settle waits until no job of the kind is left.
 func (e *env) settle(ctx context.Context, kind string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		n, err := e.jobsLeft(ctx, kind)
+		n, err := servertest.JobsWaiting(ctx, e.store, kind)
 		if err != nil || n == 0 {
 			return err
 		}

@@ -2,23 +2,20 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"pacte/server/servertest"
 )
 
-// mailbox is a real SMTP server (go-smtp, as servertest.SMTPServer) that
-// keeps, instead of each message's bytes (100,000 of them would weigh half
-// a gigabyte), when it was accepted, for whom, and the job id Pacte put in
-// its Message-ID (pacte-<job>@host): enough to tie each mail to its event.
+// mailbox is the test SMTP server (servertest.SMTPServer) keeping, instead
+// of each message's bytes (100,000 of them would weigh half a gigabyte),
+// when it was accepted, for whom, and the job id Pacte put in its
+// Message-ID (pacte-<job>@host): enough to tie each mail to its event.
 type mailbox struct {
-	URL      string
-	srv      *smtp.Server
+	*servertest.SMTPServer
 	accepted atomic.Int64
 	mu       sync.Mutex
 	mails    []accepted
@@ -32,24 +29,20 @@ type accepted struct {
 }
 
 func newMailbox() (*mailbox, error) {
-	b := &mailbox{}
-	srv := smtp.NewServer(mailboxBackend{b})
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout = 30 * time.Second
-	srv.WriteTimeout = 30 * time.Second
-	srv.MaxRecipients = 1
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := servertest.ListenSMTP()
 	if err != nil {
 		return nil, err
 	}
-	b.srv = srv
-	b.URL = "smtp://" + ln.Addr().String() + "?tls=none"
-	go srv.Serve(ln)
+	b := &mailbox{SMTPServer: srv}
+	// Called in order, so the list is in time order.
+	srv.OnMessage = func(to string, raw []byte) {
+		b.mu.Lock()
+		b.mails = append(b.mails, accepted{At: time.Now(), To: to, JobID: pacteJobID(raw)})
+		b.mu.Unlock()
+		b.accepted.Add(1)
+	}
 	return b, nil
 }
-
-func (b *mailbox) Close() { b.srv.Close() }
 
 // Count is how many messages were accepted so far.
 func (b *mailbox) Count() int64 { return b.accepted.Load() }
@@ -59,40 +52,6 @@ func (b *mailbox) Mails() []accepted {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]accepted(nil), b.mails...)
-}
-
-type mailboxBackend struct{ b *mailbox }
-
-func (m mailboxBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &mailboxSession{b: m.b}, nil
-}
-
-type mailboxSession struct {
-	b  *mailbox
-	to string
-}
-
-func (s *mailboxSession) Reset()                             { s.to = "" }
-func (*mailboxSession) Logout() error                        { return nil }
-func (*mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-
-func (s *mailboxSession) Data(r io.Reader) error {
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	a := accepted{To: s.to, JobID: pacteJobID(body)}
-	s.b.mu.Lock()
-	// The time is taken under the lock so that the list is in time order.
-	a.At = time.Now()
-	s.b.mails = append(s.b.mails, a)
-	s.b.mu.Unlock()
-	s.b.accepted.Add(1)
-	return nil
 }
 
 // pacteJobID reads the job id out of a Message-ID: <pacte-123@host>.

@@ -81,23 +81,35 @@ func NewPostgresSchema(t testing.TB) string {
 		}
 		t.Skipf("PostgreSQL not reachable at %s; set PACTE_TEST_POSTGRES to run this test", PostgresURL())
 	}
-	name := fmt.Sprintf("t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-	db, err := sql.Open("pgx", PostgresURL())
+	url, drop, err := CreateSchema(PostgresURL(), fmt.Sprintf("t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
-		t.Fatal(err)
+	t.Cleanup(drop)
+	return url
+}
+
+// CreateSchema creates the schema name on the PostgreSQL server at base and
+// returns a URL whose search_path points at it, and the function that
+// drops it; bench/ uses it outside tests.
+func CreateSchema(base, name string) (url string, drop func(), err error) {
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
 	}
-	t.Cleanup(func() {
+	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create schema on %s: %w", base, err)
+	}
+	drop = func() {
 		db.Exec("DROP SCHEMA " + name + " CASCADE")
 		db.Close()
-	})
+	}
 	sep := "?"
-	if strings.Contains(PostgresURL(), "?") {
+	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return PostgresURL() + sep + "search_path=" + name
+	return base + sep + "search_path=" + name, drop, nil
 }
 
 // Options returns store options for a fresh database on the engine.

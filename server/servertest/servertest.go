@@ -529,9 +529,7 @@ func (a *App) waitJobs(kind string) {
 	a.T.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var n int64
-		err := a.Store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = '` + kind + `'
-			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`).Scan(&n)
+		n, err := JobsWaiting(context.Background(), a.Store, kind)
 		if err != nil {
 			a.T.Fatalf("count jobs: %v", err)
 		}
@@ -543,4 +541,13 @@ func (a *App) waitJobs(kind string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// JobsWaiting counts the jobs of a kind that are not finished yet (waiting,
+// retrying or running); bench/ uses it too.
+func JobsWaiting(ctx context.Context, store *models.Store, kind string) (int64, error) {
+	var n int64
+	err := store.SQL().QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = $1
+		AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, kind).Scan(&n)
+	return n, err
 }

@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -16,12 +17,16 @@ import (
 // It can refuse for a while (temporary 451, or permanent 550), and be
 // stopped (connections refused) and started again on the same address.
 type SMTPServer struct {
-	URL  string
-	t    testing.TB
-	addr string
-	mu   sync.Mutex
-	srv  *smtp.Server // nil while stopped
-	ln   net.Listener
+	URL string
+	// OnMessage, when set before the first message, is told of each
+	// message accepted (in order: it is called under the server's lock)
+	// instead of the message being kept: for loads too big to hold, such
+	// as bench/mail's hundred thousand mails.
+	OnMessage func(to string, raw []byte)
+	addr      string
+	mu        sync.Mutex
+	srv       *smtp.Server // nil while stopped
+	ln        net.Listener
 	// Received holds each message's raw bytes, in order.
 	received [][]byte
 	fail     int // answer the next fail DATA commands with failCode
@@ -31,15 +36,24 @@ type SMTPServer struct {
 // NewSMTPServer starts a server on a free port; it stops with the test.
 func NewSMTPServer(t testing.TB) *SMTPServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := ListenSMTP()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &SMTPServer{t: t, addr: ln.Addr().String()}
-	s.URL = "smtp://" + s.addr + "?tls=none"
-	s.serve(ln)
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// ListenSMTP starts a server on a free port, outside a test; Stop ends it.
+func ListenSMTP() (*SMTPServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &SMTPServer{addr: ln.Addr().String()}
+	s.URL = "smtp://" + s.addr + "?tls=none"
+	s.serve(ln)
+	return s, nil
 }
 
 func (s *SMTPServer) serve(ln net.Listener) {
@@ -69,13 +83,13 @@ func (s *SMTPServer) Stop() {
 }
 
 // Start listens again, on the address of the URL, after Stop.
-func (s *SMTPServer) Start() {
-	s.t.Helper()
+func (s *SMTPServer) Start() error {
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		s.t.Fatalf("SMTP server: listen again on %s: %v", s.addr, err)
+		return fmt.Errorf("SMTP server: listen again on %s: %w", s.addr, err)
 	}
 	s.serve(ln)
+	return nil
 }
 
 // Fail makes the next n deliveries fail with code (451: try later; 550:
@@ -97,12 +111,15 @@ type smtpBackend struct{ s *SMTPServer }
 
 func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: b.s}, nil }
 
-type smtpSession struct{ s *SMTPServer }
+type smtpSession struct {
+	s  *SMTPServer
+	to string
+}
 
-func (*smtpSession) Reset()                                    {}
-func (*smtpSession) Logout() error                             { return nil }
-func (*smtpSession) Mail(string, *smtp.MailOptions) error      { return nil }
-func (*smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { return nil }
+func (ss *smtpSession) Reset()                                    { ss.to = "" }
+func (*smtpSession) Logout() error                                { return nil }
+func (*smtpSession) Mail(string, *smtp.MailOptions) error         { return nil }
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { ss.to = to; return nil }
 func (ss *smtpSession) Data(r io.Reader) error {
 	body, err := io.ReadAll(r)
 	if err != nil {
@@ -117,6 +134,10 @@ func (ss *smtpSession) Data(r io.Reader) error {
 			return &smtp.SMTPError{Code: s.failCode, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
 		}
 		return &smtp.SMTPError{Code: s.failCode, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	if s.OnMessage != nil {
+		s.OnMessage(ss.to, body)
+		return nil
 	}
 	s.received = append(s.received, bytes.Clone(body))
 	return nil
