@@ -250,6 +250,20 @@ func FormatTime(t time.Time, loc *time.Location, locale string) string {
 	}
 }
 
+// FormatDate writes the day alone, as FormatTime does with the clock.
+func FormatDate(t time.Time, loc *time.Location, locale string) string {
+	t = t.In(loc)
+	day, year := t.Day(), t.Year()
+	switch locale {
+	case "en":
+		return fmt.Sprintf("%d %s %d", day, t.Month().String()[:3], year)
+	case "ar":
+		return fmt.Sprintf("%d %s %d", day, arabicMonth(t.Month()), year)
+	default:
+		return fmt.Sprintf("%d %s %d", day, frenchMonth(t.Month()), year)
+	}
+}
+
 func frenchMonth(m time.Month) string {
 	return [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}[m-1]
 }

@@ -17,6 +17,8 @@ type MeasureAccess struct {
 	EditorIDs       []int64
 	Visibility      string // federation | platform
 	Status          string
+	Approved        bool // it has an approved text (a published revision)
+	Published       bool // that text is public (publication.go)
 }
 
 // Visibility values.

@@ -76,6 +76,10 @@ var ErrorCodes = []ErrorCode{
 	{Code: "lead_federation", Kind: EConflict},
 	{Code: "already_cosponsor", Kind: EConflict},
 	{Code: "not_cosponsor", Kind: EConflict},
+	{Code: "not_approved", Kind: EConflict},
+	{Code: "not_public", Kind: EConflict},
+	{Code: "already_published", Kind: EConflict},
+	{Code: "not_published", Kind: EConflict},
 	{Code: "not_active", Kind: EConflict},
 
 	// Comments and moderation.

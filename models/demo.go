@@ -64,6 +64,7 @@ var demoMeasures = []demoMeasure{
 			{"youssef.elidrissi", "edit", "\n## Coût et articulation\n\nCoût estimé : 180 MDH sur trois ans. Le portail s'appuie sur la plateforme des Centres régionaux d'investissement, qui devient son point d'entrée.\n"},
 			{"amina.benali", "submit", ""},
 			{"hicham.benjelloun", "approve", "Mesure claire et chiffrée ; à inscrire dans la feuille de route 2025."},
+			{"hicham.benjelloun", "publish", "Publiée avec la première série du Pacte."},
 			{"karim.tazi", "comment", "Bravo ! Pensons à l'accessibilité pour les auto-entrepreneurs en zone rurale."},
 		}},
 	{lead: "youssef.elidrissi", pillar: "enablers", axis: "cloud_computing",
@@ -99,6 +100,7 @@ var demoMeasures = []demoMeasure{
 			{"leila.bennani", "cosponsor", ""},
 			{"nadia.alaoui", "submit", ""},
 			{"hicham.benjelloun", "approve", "Approuvée ; suivi annuel des cohortes demandé."},
+			{"hicham.benjelloun", "publish", ""},
 			{"nadia.alaoui", "amend", ""},
 			{"omar.chraibi", "edit", "\n## Amendement\n\nAjout d'un volet « reconversion » pour 20 000 diplômés d'autres filières.\n"},
 		}},
@@ -132,6 +134,7 @@ var demoMeasures = []demoMeasure{
 			{"youssef.elidrissi", "cosponsor", ""},
 			{"salma.berrada", "submit", ""},
 			{"fatimazahra.lahlou", "approve", "Approuvée, sous réserve d'un plafond global annuel."},
+			{"fatimazahra.lahlou", "publish", ""},
 		}},
 	{lead: "amina.benali", pillar: "digital_economy", axis: "offshoring",
 		title:   "Offshoring et nearshore : 50 000 emplois supplémentaires",
@@ -292,6 +295,8 @@ func (s *Store) seedDemoMeasure(ctx context.Context, users map[string]*User, dm 
 		case "approve", "changes", "reject":
 			decision := map[string]string{"approve": DecisionApproved, "changes": DecisionChangesRequested, "reject": DecisionRejected}[step.action]
 			_, _, err = s.ReviewMeasure(ctx, u, id, ReviewInput{Decision: decision, Note: step.text, Revision: cur.Revision})
+		case "publish":
+			_, err = s.PublishMeasure(ctx, u, id, step.text)
 		case "cosponsor":
 			err = s.Cosponsor(ctx, u, id)
 		case "comment":

@@ -9,6 +9,7 @@ import "context"
 func EventTypes() []string {
 	return []string{
 		"measure.created", "measure.updated", "measure.status_changed", "measure.revision_saved",
+		"measure.published", "measure.unpublished",
 		"review.created",
 		"editor.added", "editor.removed",
 		"cosponsor.added", "cosponsor.removed",

@@ -79,7 +79,7 @@ func (tx *Tx) fanOut(ev *Event) error {
 			subj.CommentStatus = CommentDeleted // the comment is gone
 		}
 	}
-	if ev.Type == "review.created" {
+	if ev.Type == "review.created" || ev.Type == "measure.published" || ev.Type == "measure.unpublished" {
 		if note, ok := data["note"].(string); ok {
 			excerpt = Excerpt(note, 280)
 		}

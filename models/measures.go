@@ -29,22 +29,26 @@ const (
 // current revision; PublishedRevision is the approved one, kept published
 // while an amendment is under way.
 type Measure struct {
-	ID                 int64     `gorm:"column:id;primaryKey"`
-	Title              string    `gorm:"column:title"`
-	Summary            string    `gorm:"column:summary"`
-	Body               string    `gorm:"column:body"`
-	Pillar             string    `gorm:"column:pillar"`
-	Axis               *string   `gorm:"column:axis"`
-	LeadOrganizationID int64     `gorm:"column:lead_organization_id"`
-	Visibility         string    `gorm:"column:visibility"`
-	Status             string    `gorm:"column:status"`
-	Revision           int       `gorm:"column:revision"`
-	PublishedRevision  *int      `gorm:"column:published_revision"`
-	SubmittedOnce      bool      `gorm:"column:submitted_once"`
-	CollabVersion      int64     `gorm:"column:collab_version;<-:create"` // owned by co-editing; never written here after creation
-	CreatedBy          int64     `gorm:"column:created_by"`
-	CreatedAt          time.Time `gorm:"column:created_at"`
-	UpdatedAt          time.Time `gorm:"column:updated_at"`
+	ID                 int64      `gorm:"column:id;primaryKey"`
+	Title              string     `gorm:"column:title"`
+	Summary            string     `gorm:"column:summary"`
+	Body               string     `gorm:"column:body"`
+	Pillar             string     `gorm:"column:pillar"`
+	Axis               *string    `gorm:"column:axis"`
+	LeadOrganizationID int64      `gorm:"column:lead_organization_id"`
+	Visibility         string     `gorm:"column:visibility"`
+	Status             string     `gorm:"column:status"`
+	Revision           int        `gorm:"column:revision"`
+	PublishedRevision  *int       `gorm:"column:published_revision"`
+	ApprovedAt         *time.Time `gorm:"column:approved_at"`  // when PublishedRevision was approved
+	PublishedAt        *time.Time `gorm:"column:published_at"` // nil: not public (publication.go)
+	PublishedBy        *int64     `gorm:"column:published_by"`
+	PublicChangedAt    *time.Time `gorm:"column:public_changed_at"` // last change the public could see
+	SubmittedOnce      bool       `gorm:"column:submitted_once"`
+	CollabVersion      int64      `gorm:"column:collab_version;<-:create"` // owned by co-editing; never written here after creation
+	CreatedBy          int64      `gorm:"column:created_by"`
+	CreatedAt          time.Time  `gorm:"column:created_at"`
+	UpdatedAt          time.Time  `gorm:"column:updated_at"`
 
 	EditorIDs    []int64 `gorm:"-"`
 	CosponsorIDs []int64 `gorm:"-"` // organisations, in id order
@@ -56,7 +60,8 @@ func (Measure) TableName() string { return "measures" }
 // Access is what visibility and the policy need to know of the measure.
 func (m *Measure) Access() MeasureAccess {
 	return MeasureAccess{ID: m.ID, LeadOrgID: m.LeadOrganizationID, CosponsorOrgIDs: m.CosponsorIDs,
-		EditorIDs: m.EditorIDs, Visibility: m.Visibility, Status: m.Status}
+		EditorIDs: m.EditorIDs, Visibility: m.Visibility, Status: m.Status,
+		Approved: m.PublishedRevision != nil, Published: m.PublishedAt != nil}
 }
 
 // AxisKey is the axis or "".
@@ -88,6 +93,7 @@ type MeasureItem struct {
 	CosponsorIDs       []int64 `json:"cosponsor_ids"`
 	Revision           int     `json:"revision"`
 	PublishedRevision  *int    `json:"published_revision"`
+	PublishedAt        *string `json:"published_at"`
 	UpdatedAt          string  `json:"updated_at"`
 }
 
@@ -97,9 +103,15 @@ func (m *Measure) Item() MeasureItem {
 	if co == nil {
 		co = []int64{}
 	}
+	var published *string
+	if m.PublishedAt != nil {
+		p := m.PublishedAt.UTC().Format(time.RFC3339)
+		published = &p
+	}
 	return MeasureItem{ID: m.ID, Title: m.Title, Summary: m.Summary, Status: m.Status, Visibility: m.Visibility,
 		Pillar: m.Pillar, Axis: m.Axis, LeadOrganizationID: m.LeadOrganizationID, CosponsorIDs: co,
-		Revision: m.Revision, PublishedRevision: m.PublishedRevision, UpdatedAt: m.UpdatedAt.UTC().Format(time.RFC3339)}
+		Revision: m.Revision, PublishedRevision: m.PublishedRevision, PublishedAt: published,
+		UpdatedAt: m.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
 // NewMeasure is what a member types to propose a measure.
@@ -504,7 +516,7 @@ func (s *Store) ListMeasures(ctx context.Context, viewer *User, f MeasureFilter)
 	}
 	// The list never needs the body: leave it in the database.
 	var ms []Measure
-	if err := q.Select("id, title, summary, pillar, axis, lead_organization_id, visibility, status, revision, published_revision, submitted_once, created_by, created_at, updated_at").
+	if err := q.Select("id, title, summary, pillar, axis, lead_organization_id, visibility, status, revision, published_revision, approved_at, published_at, published_by, public_changed_at, submitted_once, created_by, created_at, updated_at").
 		Order(order).Limit(limit + 1).Find(&ms).Error; err != nil {
 		return Page[Measure]{}, dbError(err)
 	}

@@ -274,8 +274,14 @@ func (tx *Tx) applyTransition(m *Measure, actor *User, t Transition, next string
 		m.Visibility, m.SubmittedOnce = VisibilityPlatform, true
 		updates["visibility"], updates["submitted_once"] = m.Visibility, true
 	case t == TransApprove:
-		m.PublishedRevision = &approved
-		updates["published_revision"] = approved
+		m.PublishedRevision, m.ApprovedAt = &approved, &now
+		updates["published_revision"], updates["approved_at"] = approved, now
+		if m.PublishedAt != nil {
+			// An approved amendment of a published measure: the public
+			// text changes with it.
+			m.PublicChangedAt = &now
+			updates["public_changed_at"] = now
+		}
 	case before.Amending() && next == StatusApproved:
 		// An amendment withdrawn or rejected: the published text is the
 		// measure's text again.

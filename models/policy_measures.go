@@ -15,12 +15,14 @@ const (
 	ActAmendMeasure    Action = "measure.amend"
 	ActRestoreMeasure  Action = "measure.restore"
 	ActReviewQueue     Action = "measure.review_queue" // obj: nil
+	ActPublishMeasure  Action = "measure.publish"
+	ActUnpublish       Action = "measure.unpublish"
 )
 
 // MeasureActions lists the actions on an existing measure, in the order the
 // measure page offers them.
 var MeasureActions = []Action{ActViewMeasure, ActEditMeasure, ActSubmitMeasure, ActWithdrawMeasure, ActRestoreMeasure,
-	ActAmendMeasure, ActReviewMeasure, ActManageEditors, ActCosponsor, ActUncosponsor}
+	ActAmendMeasure, ActReviewMeasure, ActPublishMeasure, ActUnpublish, ActManageEditors, ActCosponsor, ActUncosponsor}
 
 // CanSeeMeasure decides visibility (docs/DESIGN.md): a draft open only to its
 // federations is seen by its editors, the members of its lead and
@@ -136,8 +138,35 @@ func CheckMeasure(u *User, a Action, m MeasureAccess) error {
 				"This measure is " + statusPhrase[m.Status] + ": only a measure in review can be reviewed.")
 		}
 		return nil
+	case ActPublishMeasure, ActUnpublish:
+		return checkPublication(u, a, m)
 	}
 	return forbidden("This action is not allowed.")
+}
+
+// checkPublication: the ministry (reviewers, admins) publishes an approved
+// measure's text and can take it back. Only a measure open to the whole
+// platform can become public; an amendment under way does not stop either
+// move, since what is published is the approved text.
+func checkPublication(u *User, a Action, m MeasureAccess) error {
+	if u.Role != RoleReviewer && u.Role != RoleAdmin {
+		return forbidden("Only the ministry's reviewers and admins publish measures.")
+	}
+	if a == ActUnpublish {
+		if !m.Published {
+			return CodedError(EConflict, "not_published", "This measure is not published.")
+		}
+		return nil
+	}
+	switch {
+	case m.Published:
+		return CodedError(EConflict, "already_published", "This measure is already published.")
+	case !m.Approved:
+		return CodedError(EConflict, "not_approved", "Only an approved measure can be published: this one has no approved text yet.")
+	case m.Visibility != VisibilityPlatform:
+		return CodedError(EConflict, "not_public", "This measure is visible to its federations only: it cannot be published.")
+	}
+	return nil
 }
 
 // EditorRef is what removing an editor depends on: who they are and which

@@ -14,12 +14,14 @@ const (
 	NotifyCosponsorAdded   = "cosponsor.added"
 	NotifyCosponsorRemoved = "cosponsor.removed"
 	NotifyCommentReported  = "comment.reported"
+	NotifyPublished        = "measure.published"
+	NotifyUnpublished      = "measure.unpublished"
 )
 
 // NotificationTypes lists every type, for catalogues and tests.
 var NotificationTypes = []string{NotifyCommentReply, NotifyMention, NotifyCommentCreated, NotifyStatusChanged,
 	NotifyReviewCreated, NotifySubmitted, NotifyEditorAdded, NotifyEditorJoined, NotifyCosponsorAdded, NotifyCosponsorRemoved,
-	NotifyCommentReported}
+	NotifyCommentReported, NotifyPublished, NotifyUnpublished}
 
 // Notification kinds are what a person chooses how to receive (GET
 // /api/v1/me/notification-settings); each type belongs to one kind.
@@ -48,7 +50,7 @@ func KindOf(typ string) string {
 		return KindMention
 	case NotifyCommentCreated:
 		return KindComment
-	case NotifyStatusChanged:
+	case NotifyStatusChanged, NotifyPublished, NotifyUnpublished:
 		return KindStatus
 	case NotifyReviewCreated:
 		return KindReview
@@ -117,7 +119,7 @@ type NotifyTarget struct {
 func NotifyNeeds(eventType string) (notifies, reviewers, moderators bool) {
 	switch eventType {
 	case "comment.created", "comment.updated", "measure.created", "measure.updated", "measure.revision_saved", "review.created",
-		"editor.added", "cosponsor.added", "cosponsor.removed":
+		"editor.added", "cosponsor.added", "cosponsor.removed", "measure.published", "measure.unpublished":
 		return true, false, false
 	case "measure.status_changed":
 		return true, true, false
@@ -188,6 +190,10 @@ func NotificationTargets(f NotifyFacts) []NotifyTarget {
 		add(NotifyCosponsorAdded, f.Followers...)
 	case "cosponsor.removed":
 		add(NotifyCosponsorRemoved, f.Followers...)
+	case "measure.published":
+		add(NotifyPublished, f.Followers...)
+	case "measure.unpublished":
+		add(NotifyUnpublished, f.Followers...)
 	case "comment.reported":
 		add(NotifyCommentReported, f.Moderators...)
 	}

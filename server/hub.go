@@ -146,6 +146,12 @@ func (h *Hub) start(ctx context.Context) error {
 	}
 	h.lastID.Store(last)
 	h.store.OnCommit(func(evs []models.Event) {
+		// The public Pact goes stale at once, in the writer's goroutine, so
+		// that the writer's next read already sees its publication (other
+		// instances hear it through publishBatch).
+		for _, ev := range evs {
+			h.srv.public.observe(ev)
+		}
 		select {
 		case h.committed <- evs:
 		default:
@@ -474,6 +480,8 @@ func (h *Hub) publishBatch(evs []models.Event) error {
 		h.metrics.EventsPublished.Add(1)
 		// Co-editing follows status, text and access changes (collab.go).
 		h.collab.observe(he.Event, he.access, he.accessAt)
+		// The public Pact is made again after a publication (public_pact.go).
+		h.srv.public.observe(he.Event)
 		if he.Type == "user.updated" && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
 		}

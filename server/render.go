@@ -25,6 +25,9 @@ import (
 // layout plus the shared partials plus the page's own file.
 type views struct {
 	pages map[string]*template.Template
+	// public are the pages of the public Pact (public/*.html), on a layout
+	// of their own: no account, no form, no cookie.
+	public map[string]*template.Template
 }
 
 var templateFuncs = template.FuncMap{
@@ -48,7 +51,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return strings.ToUpper(string(out))
 	},
-	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"isoTime":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"publicPath": publicPath,
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -67,7 +71,22 @@ var templateFuncs = template.FuncMap{
 }
 
 func loadViews(cat *i18n.Catalog) (*views, error) {
-	v := &views{pages: map[string]*template.Template{}}
+	v := &views{pages: map[string]*template.Template{}, public: map[string]*template.Template{}}
+	publicFiles, err := fs.Glob(templates.FS, "public/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, pf := range publicFiles {
+		name := strings.TrimSuffix(path.Base(pf), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templates.FS, "public/layout.html", pf)
+		if err != nil {
+			return nil, fmt.Errorf("template public/%s: %w", name, err)
+		}
+		v.public[name] = t
+	}
 	pageFiles, err := fs.Glob(templates.FS, "pages/*.html")
 	if err != nil {
 		return nil, err

@@ -42,6 +42,15 @@ func (s *Server) routes() {
 	public.GET("/unsubscribe/:token", s.pageUnsubscribe)
 	public.POST("/unsubscribe/:token", s.pageUnsubscribeSubmit)
 
+	// The public Pact: no account, and no cookie read or set, so that
+	// every reader gets the same cacheable bytes (public.go).
+	pact := s.cookielessGroup()
+	pact.GET("/pacte", s.pagePact)
+	pact.GET("/pacte/print", s.pagePactPrint)
+	pact.GET("/pacte/feed.atom", s.pactFeed)
+	pact.GET("/pacte/:ref", s.pagePublicMeasure) // <id>-<slug>; /pacte/<id> redirects there
+	pact.GET("/sitemap.xml", s.sitemap)
+
 	publicAPI := s.group("/api/v1", nil)
 	publicAPI.GET("/openapi.json", s.apiOpenAPI) // the description of this API (openapi.go)
 	publicAPI.POST("/session", s.apiLogin)
@@ -87,6 +96,8 @@ func (s *Server) routes() {
 	pages.POST("/measures/:id/restore", s.pageTransition(models.TransRestore, "measure_restored"))
 	pages.POST("/measures/:id/open", s.pageOpenMeasure)
 	pages.POST("/measures/:id/reviews", s.pageReviewSubmit)
+	pages.POST("/measures/:id/publish", s.pagePublication(true))
+	pages.POST("/measures/:id/unpublish", s.pagePublication(false))
 	pages.GET("/measures/:id/editors", s.pageEditors)
 	pages.POST("/measures/:id/editors", s.pageAddEditor)
 	pages.POST("/measures/:id/editors/:user_id/delete", s.pageRemoveEditor)
@@ -156,6 +167,8 @@ func (s *Server) routes() {
 	api.POST("/measures/:id/amend", s.apiTransition(models.TransAmend))
 	api.POST("/measures/:id/restore", s.apiTransition(models.TransRestore))
 	api.POST("/measures/:id/reviews", s.apiReviewMeasure)
+	api.POST("/measures/:id/publish", s.apiPublication(true))
+	api.POST("/measures/:id/unpublish", s.apiPublication(false))
 	api.GET("/measures/:id/revisions", s.apiListRevisions)
 	api.GET("/measures/:id/revisions/:n", s.apiGetRevision)
 	api.GET("/measures/:id/diff", s.apiDiff)
@@ -181,8 +194,9 @@ func (s *Server) routes() {
 // (Echo's own Group.Use would also answer unknown paths under the prefix
 // through the guard, turning a 404 into a 401 for anonymous callers.)
 type routeGroup struct {
-	g     *echo.Group
-	guard []echo.MiddlewareFunc
+	g          *echo.Group
+	guard      []echo.MiddlewareFunc
+	cookieless map[string]bool // non-nil: the group's routes are recorded there
 }
 
 func (s *Server) group(prefix string, guard echo.MiddlewareFunc) routeGroup {
@@ -193,7 +207,12 @@ func (s *Server) group(prefix string, guard echo.MiddlewareFunc) routeGroup {
 	return r
 }
 
-func (r routeGroup) GET(path string, h echo.HandlerFunc)  { r.g.GET(path, h, r.guard...) }
+func (r routeGroup) GET(path string, h echo.HandlerFunc) {
+	if r.cookieless != nil {
+		r.cookieless[path] = true
+	}
+	r.g.GET(path, h, r.guard...)
+}
 func (r routeGroup) POST(path string, h echo.HandlerFunc) { r.g.POST(path, h, r.guard...) }
 func (r routeGroup) PUT(path string, h echo.HandlerFunc)  { r.g.PUT(path, h, r.guard...) }
 func (r routeGroup) PATCH(path string, h echo.HandlerFunc) {
@@ -201,6 +220,12 @@ func (r routeGroup) PATCH(path string, h echo.HandlerFunc) {
 }
 func (r routeGroup) DELETE(path string, h echo.HandlerFunc) {
 	r.g.DELETE(path, h, r.guard...)
+}
+
+// cookielessGroup adds public GET routes that skip authentication: their
+// answer is the same for everybody (authenticate checks s.cookieless).
+func (s *Server) cookielessGroup() routeGroup {
+	return routeGroup{g: s.echo.Group(""), cookieless: s.cookieless}
 }
 
 // signedIn lets through only a signed-in person (401 otherwise: a page

@@ -95,6 +95,11 @@ type Server struct {
 	comments     *cache[commentsKey, *commentsEntry]  // measure pages' comments (pages_comments.go)
 	bodies       *cache[uint64, renderEntry]          // Markdown bodies (api_measures.go)
 	refs         atomic.Pointer[cachedRefs]           // organisations and taxonomy (pages_measures.go)
+	// public serves the public Pact from rendered responses (public_pact.go).
+	public *publicSite
+	// cookieless are the routes that read no cookie and no token: the
+	// public Pact's (routes.go).
+	cookieless map[string]bool
 }
 
 // New builds the server: middleware, templates and routes.
@@ -139,6 +144,8 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		measureViews: newMeasureViewCache(),
 		comments:     newCommentsCache(),
 		bodies:       newBodyCache(),
+		public:       newPublicSite(),
+		cookieless:   map[string]bool{},
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s.cfg.BaseURL = cfg.BaseURL

@@ -4,7 +4,8 @@ package templates
 
 import "embed"
 
-// FS holds the layout, the shared partials and one file per page.
+// FS holds the layout, the shared partials and one file per page, and the
+// public Pact's own layout and pages (public/).
 //
-//go:embed *.html pages/*.html partials/*.html mail/*.html
+//go:embed *.html pages/*.html partials/*.html mail/*.html public/*.html
 var FS embed.FS

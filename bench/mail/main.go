@@ -18,7 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"pacte/models"
@@ -36,6 +38,7 @@ type options struct {
 	poll        time.Duration
 	mailWorkers int
 	timeout     time.Duration
+	cpuProfile  string
 }
 
 func main() {
@@ -48,12 +51,34 @@ func main() {
 	flag.DurationVar(&o.poll, "poll", 0, "job poll interval (0: production default, 200ms)")
 	flag.IntVar(&o.mailWorkers, "mail-workers", 0, "mail jobs at once (0: production default, 8)")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Hour, "give up waiting for the mail after this long")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	if o.engine != models.SQLite && o.engine != models.Postgres {
 		fmt.Fprintln(os.Stderr, "bench: -engine is sqlite or postgres")
 		os.Exit(2)
 	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+		// An interrupted run still leaves its profile (the slow part is
+		// often what makes one stop the run).
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt)
+		go func() {
+			<-stop
+			pprof.StopCPUProfile()
+			os.Exit(130)
+		}()
+	}
 	if err := run(context.Background(), o); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

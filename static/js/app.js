@@ -1,1 +1,1 @@
-import"./chunks/chunk-DOCMNA7S.js";
+import"./chunks/chunk-JWRI3INB.js";

@@ -1,0 +1,265 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
+
+	"pacte/models"
+	"pacte/pact"
+)
+
+// publicSite serves the public side of the Pact (portal, feed, sitemap,
+// documents, open data) from rendered responses kept in memory. Each
+// response is made once per state of the public Pact: the hub bumps the
+// version when an event may change what the public sees (observe), and an
+// entry of an older version is made again. ETags are hashes of the bytes,
+// so a response made again with nothing changed keeps its ETag and
+// readers still get their 304.
+type publicSite struct {
+	version atomic.Int64
+	entries *cache[publicKey, *publicEntry]
+	flight  singleflight.Group
+}
+
+type publicKey struct {
+	route, lang, query string
+}
+
+type publicEntry struct {
+	version      int64
+	body         []byte
+	contentType  string
+	etag         string
+	lastModified time.Time
+	filename     string // a download's name; "" for pages
+}
+
+func newPublicSite() *publicSite {
+	return &publicSite{entries: newCache[publicKey, *publicEntry](512, 256<<20,
+		func(e *publicEntry) int { return len(e.body) })}
+}
+
+// observe bumps the version on the events that change the public Pact: a
+// publication, an unpublication, an approval (an amendment of a published
+// measure), a change of co-sponsors. Called by the hub for every event, in
+// order, whichever instance wrote it.
+func (p *publicSite) observe(ev models.Event) {
+	switch ev.Type {
+	case "measure.published", "measure.unpublished", "measure.status_changed", "cosponsor.added", "cosponsor.removed":
+		p.version.Add(1)
+	}
+}
+
+// built is a public response being made: its bytes and what it depends on.
+type built struct {
+	body         []byte
+	contentType  string
+	lastModified time.Time
+	filename     string
+}
+
+// servePublic answers a public GET from the cache, making the response
+// with build when the cached one is older than the public Pact. Concurrent
+// requests for the same response wait for one making.
+func (s *Server) servePublic(c echo.Context, key publicKey, build func(ctx context.Context) (*built, error)) error {
+	p := s.public
+	v := p.version.Load()
+	e, ok := p.entries.get(key)
+	if !ok || e.version != v {
+		flightKey := key.route + "\x00" + key.lang + "\x00" + key.query + "\x00" + strconv.FormatInt(v, 10)
+		res, err, _ := p.flight.Do(flightKey, func() (any, error) {
+			// Not the request's context: the response is shared by every
+			// reader waiting for it.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), time.Minute)
+			defer cancel()
+			b, err := build(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(b.body)
+			ne := &publicEntry{version: v, body: b.body, contentType: b.contentType, filename: b.filename,
+				etag: `"` + hex.EncodeToString(sum[:16]) + `"`, lastModified: b.lastModified.UTC().Truncate(time.Second)}
+			p.entries.put(key, ne)
+			return ne, nil
+		})
+		if err != nil {
+			return err
+		}
+		e = res.(*publicEntry)
+	}
+	h := c.Response().Header()
+	h.Set("ETag", e.etag)
+	if !e.lastModified.IsZero() {
+		h.Set("Last-Modified", e.lastModified.Format(http.TimeFormat))
+	}
+	// A minute fresh, then revalidated (cheaply: 304); a CDN may serve a
+	// stale copy for up to ten minutes while it revalidates, never longer.
+	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=600")
+	h.Set("Content-Type", e.contentType)
+	if e.filename != "" {
+		h.Set("Content-Disposition", `attachment; filename="`+e.filename+`"`)
+	}
+	if notModified(c.Request(), e) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, e.contentType, e.body)
+}
+
+// notModified applies If-None-Match, or else If-Modified-Since (RFC 9110
+// §13.2.2).
+func notModified(r *http.Request, e *publicEntry) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range splitETags(inm) {
+			if tag == "*" || tag == e.etag || tag == "W/"+e.etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !e.lastModified.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !e.lastModified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func splitETags(h string) []string {
+	var out []string
+	start := -1
+	quoted := false
+	for i := 0; i <= len(h); i++ {
+		if i == len(h) || (!quoted && (h[i] == ',' || h[i] == ' ')) {
+			if start >= 0 {
+				out = append(out, h[start:i])
+				start = -1
+			}
+			continue
+		}
+		if h[i] == '"' {
+			quoted = !quoted
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// pactSnapshot is the public Pact read from the database at one moment,
+// language-independent.
+type pactSnapshot struct {
+	measures []models.PublicMeasure
+	pillars  []models.Pillar
+	orgs     map[int64]models.Organization
+	changed  time.Time
+}
+
+func (s *Server) pactSnapshot(ctx context.Context) (*pactSnapshot, error) {
+	ms, err := s.store.PublicMeasures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pillars, err := s.store.Taxonomy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.store.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := s.store.PublicChangedAt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap := &pactSnapshot{measures: ms, pillars: pillars, orgs: map[int64]models.Organization{}, changed: changed}
+	for _, o := range orgs {
+		snap.orgs[o.ID] = o
+	}
+	return snap, nil
+}
+
+// stillCurrent reports whether the published measures are still the ones
+// of the snapshot (same ids, same approved revisions): a document that took
+// seconds to make is made again if a measure was unpublished meanwhile.
+func (s *Server) stillCurrent(ctx context.Context, snap *pactSnapshot) (bool, error) {
+	now, err := s.store.PublicMeasures(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.EqualFunc(now, snap.measures, func(a, b models.PublicMeasure) bool {
+		return a.ID == b.ID && a.Revision == b.Revision && slices.Equal(a.CosponsorIDs, b.CosponsorIDs)
+	}), nil
+}
+
+// document arranges the snapshot as the Pact in one language: by pillar and
+// axis in taxonomy order, measures without an axis first in their pillar.
+func (s *Server) document(snap *pactSnapshot, lang string) *pact.Document {
+	doc := &pact.Document{Lang: lang, Issuer: s.cfg.BaseURL, GeneratedAt: s.store.Now().UTC(),
+		Labels: pact.LabelsFor(s.i18n, lang, len(snap.measures))}
+	org := func(id int64) pact.Organization {
+		o := snap.orgs[id]
+		return pact.Organization{Slug: o.Slug, Name: o.Name(lang)}
+	}
+	for _, p := range snap.pillars {
+		pp := pact.Pillar{Key: p.Key, Name: p.Name(lang)}
+		axes := append([]models.Axis{{Key: "", PillarKey: p.Key}}, p.Axes...)
+		for _, a := range axes {
+			pa := pact.Axis{Key: a.Key, Name: a.Name(lang)}
+			if a.Key == "" {
+				pa.Name = doc.Labels.NoAxis
+			}
+			for _, m := range snap.measures {
+				if m.Pillar != p.Key || m.Axis != a.Key {
+					continue
+				}
+				pm := pact.Measure{ID: m.ID, Title: m.Title, Summary: m.Summary, Body: m.Body, Pillar: m.Pillar,
+					Axis: m.Axis, PillarName: pp.Name, Lead: org(m.LeadOrganizationID), Revision: m.Revision,
+					SHA256: pact.TextHash(m.Title, m.Summary, m.Body), ApprovedAt: m.ApprovedAt, PublishedAt: m.PublishedAt}
+				if a.Key != "" {
+					pm.AxisName = pa.Name
+				}
+				for _, id := range m.CosponsorIDs {
+					pm.Cosponsors = append(pm.Cosponsors, org(id))
+				}
+				pm.URL = s.cfg.BaseURL + publicPath(m.ID, m.Title)
+				pa.Measures = append(pa.Measures, pm)
+			}
+			if len(pa.Measures) > 0 {
+				pp.Axes = append(pp.Axes, pa)
+			}
+		}
+		if len(pp.Axes) > 0 {
+			doc.Pillars = append(doc.Pillars, pp)
+		}
+	}
+	return doc
+}
+
+// publicPath is a measure's public page: /pacte/<id>-<slug>.
+func publicPath(id int64, title string) string {
+	p := "/pacte/" + strconv.FormatInt(id, 10)
+	if slug := pact.Slug(title); slug != "" {
+		p += "-" + slug
+	}
+	return p
+}
+
+// publicLang is the language asked for (?lang=), the default for anything
+// else: a bad value is not worth an error page.
+func publicLang(c echo.Context) string {
+	l := c.QueryParam("lang")
+	if slices.Contains(models.Locales, l) {
+		return l
+	}
+	return models.Locales[0]
+}
