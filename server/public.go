@@ -392,6 +392,10 @@ func (s *Server) pagePublicMeasure(c echo.Context) error {
 // never existed and one that is not public.
 func (s *Server) publicNotFound(c echo.Context) error {
 	p := s.newPublicPage(c, "notfound", publicLang(c))
+	// Its links lead to the portal, not back to the address asked for: the
+	// page says nothing of what was asked.
+	p.Path, p.Query = "/pacte", url.Values{}
+	p.Canonical = p.AbsLangURL(p.Locale)
 	p.Title, p.Status = p.T("portal.not_found.title"), http.StatusNotFound
 	body, err := s.renderPublic(p)
 	if err != nil {

@@ -96,3 +96,74 @@ func TestPublication_Workflow(t *testing.T) {
 		msWantError(t, rc.Request("POST", msPath(m.ID, "/unpublish"), map[string]any{"note": "encore"}), 409, "not_published")
 	})
 }
+
+// TestPublicPact_Cache: public pages carry an ETag and Last-Modified, a
+// second request with them gets 304, and a publication makes them stale.
+func TestPublicPact_Cache(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	author := app.User(models.RoleMember, "ausim")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ac, rc := app.Login(author), app.Login(reviewer)
+	first := pubApprove(t, ac, rc, "Identité numérique pour tous")
+	msDo(t, rc, "POST", msPath(first.ID, "/publish"), nil, 200, nil)
+
+	for _, path := range []string{"/pacte", "/pacte?lang=ar", "/pacte/print", "/pacte/feed.atom", "/sitemap.xml"} {
+		r := pubGet(t, app, path)
+		etag, lastMod := r.Header.Get("ETag"), r.Header.Get("Last-Modified")
+		if r.Status != 200 || etag == "" || lastMod == "" || !strings.Contains(r.Header.Get("Cache-Control"), "public") {
+			t.Fatalf("%s: %d etag %q last-modified %q cache-control %q", path, r.Status, etag, lastMod, r.Header.Get("Cache-Control"))
+		}
+		if r2 := pubGet(t, app, path, "If-None-Match", etag); r2.Status != http.StatusNotModified || len(r2.Body) != 0 {
+			t.Fatalf("%s with If-None-Match: %d", path, r2.Status)
+		}
+		if r2 := pubGet(t, app, path, "If-Modified-Since", lastMod); r2.Status != http.StatusNotModified {
+			t.Fatalf("%s with If-Modified-Since: %d", path, r2.Status)
+		}
+	}
+	before := pubGet(t, app, "/pacte")
+	etag := before.Header.Get("ETag")
+
+	// A second publication: the same ETag now gets the new page.
+	second := pubApprove(t, ac, rc, "Fibre optique dans les zones rurales")
+	if r := pubGet(t, app, "/pacte", "If-None-Match", etag); r.Status != 304 {
+		t.Fatalf("an approval alone changed the public page: %d", r.Status)
+	}
+	msDo(t, rc, "POST", msPath(second.ID, "/publish"), nil, 200, nil)
+	after := pubGet(t, app, "/pacte", "If-None-Match", etag)
+	if after.Status != 200 || after.Header.Get("ETag") == etag || !strings.Contains(string(after.Body), second.Title) {
+		t.Fatalf("after a publication: %d etag %q (was %q)", after.Status, after.Header.Get("ETag"), etag)
+	}
+	// And an unpublication too.
+	etag = after.Header.Get("ETag")
+	msDo(t, rc, "POST", msPath(first.ID, "/unpublish"), map[string]any{"note": "Erreur de publication."}, 200, nil)
+	gone := pubGet(t, app, "/pacte", "If-None-Match", etag)
+	if gone.Status != 200 || strings.Contains(string(gone.Body), first.Title) {
+		t.Fatalf("after an unpublication: %d", gone.Status)
+	}
+}
+
+// TestPublicPact_NotFoundIsTheSame: an unpublished measure, a private draft
+// and an id that never existed get the same 404, with no cookie.
+func TestPublicPact_NotFoundIsTheSame(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	author := app.User(models.RoleMember, "mnc")
+	private := app.Measure(t, author, servertest.MeasureSpec{Title: "Brouillon fédéral"})
+	var bodies []string
+	for _, path := range []string{"/pacte/" + strconv.FormatInt(private, 10), "/pacte/" + strconv.FormatInt(private, 10) + "-brouillon-federal",
+		"/pacte/999999", "/pacte/abc", "/pacte/0", "/pacte/-5"} {
+		r := pubGet(t, app, path)
+		if r.Status != 404 || r.Header.Get("Set-Cookie") != "" {
+			t.Fatalf("%s: %d set-cookie %q", path, r.Status, r.Header.Get("Set-Cookie"))
+		}
+		bodies = append(bodies, string(r.Body))
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Fatal("the 404 pages differ: an existing private id can be told from a missing one")
+		}
+	}
+	// An unknown language is the default, not an error.
+	if r := pubGet(t, app, "/pacte?lang=xx"); r.Status != 200 || !strings.Contains(string(r.Body), `lang="fr"`) {
+		t.Fatalf("/pacte?lang=xx: %d", r.Status)
+	}
+}
