@@ -19,6 +19,7 @@ import (
 
 	"pacte/config"
 	"pacte/models"
+	"pacte/pact/verify"
 	"pacte/server"
 )
 
@@ -27,6 +28,9 @@ func main() { os.Exit(run(os.Args[1:])) }
 func run(args []string) int {
 	if len(args) > 0 && args[0] == "backup" {
 		return backup(args[1:])
+	}
+	if len(args) > 0 && args[0] == "verify" {
+		return verify.Command(context.Background(), args[1:], os.Stdout, os.Stderr)
 	}
 	cfg, err := config.Load(args, os.Getenv, os.Stderr)
 	if err != nil {
@@ -53,7 +57,8 @@ func run(args []string) int {
 
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
 		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser,
-		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDir: filepath.Join(cfg.DataDir, "mail")}, store)
+		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDir: filepath.Join(cfg.DataDir, "mail"),
+		DataDir: cfg.DataDir, SigningKey: cfg.SigningKey}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1

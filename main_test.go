@@ -1,15 +1,23 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"gopkg.in/yaml.v3"
 
 	"pacte/config"
+	"pacte/pact"
+	"pacte/pact/export"
+	"pacte/pact/export/exporttest"
 )
 
 // The compose file cannot be run here (no Docker engine), so this test reads
@@ -96,5 +104,98 @@ func TestRun_Backup(t *testing.T) {
 	}
 	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
 		t.Fatalf("backup file: %v", err)
+	}
+}
+
+// pacte verify, end to end: documents as the server makes them, the key
+// fetched from the issuer named in the manifest (an HTTP server here).
+func TestRun_Verify(t *testing.T) {
+	signer, err := pact.NewSigner([]byte("pacte-test-seed-0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/pacte-signing-key" {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(signer.PublicKey())
+	}))
+	defer srv.Close()
+	doc := exporttest.Document(srv.URL, "ar")
+	dir := t.TempDir()
+	publish := func(format string) string {
+		t.Helper()
+		var buf bytes.Buffer
+		m := pact.NewManifest(doc, format)
+		signer.Sign(&m)
+		switch format {
+		case "csv":
+			err = export.CSV(&buf, doc)
+			var mb bytes.Buffer
+			_ = export.WriteManifest(&mb, m)
+			_ = os.WriteFile(filepath.Join(dir, "pacte.csv.manifest"), mb.Bytes(), 0o644)
+		case "json":
+			err = export.JSON(&buf, doc, m)
+		case "xlsx":
+			err = export.XLSX(&buf, doc, m)
+		case "pdf":
+			err = export.PDF(&buf, doc, signer, exporttest.PagesPDF("Pacte"))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "pacte."+format)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	other, _ := pact.NewSigner(bytes.Repeat([]byte{1}, 32))
+	otherKey := filepath.Join(dir, "other-key.json")
+	j, _ := json.Marshal(other.PublicKey())
+	_ = os.WriteFile(otherKey, j, 0o644)
+
+	for _, format := range []string{"csv", "json", "xlsx", "pdf"} {
+		t.Run(format, func(t *testing.T) {
+			path := publish(format)
+			if code := run([]string{"verify", path}); code != 0 {
+				t.Fatalf("fresh %s: exit %d, want 0", format, code)
+			}
+			if code := run([]string{"verify", path, "--key", otherKey}); code != 1 {
+				t.Errorf("wrong key: exit %d, want 1", code)
+			}
+			// One letter of measure 12's body (or of the PDF's pages).
+			switch format {
+			case "xlsx":
+				f, err := excelize.OpenFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := f.GetCellValue("Measures", "E2")
+				_ = f.SetCellStr("Measures", "E2", strings.Replace(body, "**partout**", "**Partout**", 1))
+				if err := f.Save(); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+			default:
+				data, _ := os.ReadFile(path)
+				i := bytes.Index(data, []byte("**partout**"))
+				if format == "pdf" {
+					i = bytes.Index(data, []byte("(Pacte)"))
+				}
+				data[i+2] ^= 0x20
+				_ = os.WriteFile(path, data, 0o644)
+			}
+			if code := run([]string{"verify", path}); code != 1 {
+				t.Errorf("one letter changed: exit %d, want 1", code)
+			}
+		})
+	}
+	if code := run([]string{"verify", filepath.Join(dir, "missing.pdf")}); code != 2 {
+		t.Errorf("missing file: exit %d, want 2", code)
+	}
+	if code := run([]string{"verify"}); code != 2 {
+		t.Errorf("verify without a file: exit %d, want 2", code)
 	}
 }

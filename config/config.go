@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"pacte/mail"
 	"pacte/models"
+	"pacte/pact"
 )
 
 // mailDescribe says where mail goes, without the SMTP password.
@@ -26,6 +28,14 @@ func (c Config) mailDescribe() string {
 		return s.Describe()
 	}
 	return "smtp"
+}
+
+// signingKeyDescribe says where the signing key comes from, never the key.
+func (c Config) signingKeyDescribe() string {
+	if c.SigningKey != "" {
+		return "PACTE_SIGNING_KEY"
+	}
+	return filepath.Join(c.DataDir, pact.SigningKeyFile)
 }
 
 // Config is every setting the binary reads.
@@ -53,13 +63,18 @@ type Config struct {
 	// written as .eml files under DataDir/mail.
 	SMTPURL  string
 	MailFrom string
+	// SigningKey is the base64 Ed25519 seed that signs the exports'
+	// manifests; set it to the same value on every instance so they sign
+	// alike. Empty: <DataDir>/signing-key.pem, made at first start.
+	SigningKey string
 }
 
 // Env lists the environment variables Config reads; the deployment test
 // checks docker-compose.yml against it.
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
 	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
-	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER", "PACTE_SMTP_URL", "PACTE_MAIL_FROM"}
+	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER", "PACTE_SMTP_URL", "PACTE_MAIL_FROM",
+	"PACTE_SIGNING_KEY"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -80,7 +95,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			"  PACTE_ADMIN_EMAIL, PACTE_ADMIN_PASSWORD  create the first administrator if there is none\n"+
 			"  PACTE_METRICS_TOKEN  lets /metrics answer 'Authorization: Bearer <token>' from outside loopback\n"+
 			"  PACTE_SMTP_URL  smtp://user:password@host:587 (STARTTLS; ?tls=required) or smtps://…:465; unset: mail is written to <data dir>/mail/*.eml\n"+
-			"  PACTE_MAIL_FROM  the sender address of Pacte's mail, e.g. pacte@example.ma")
+			"  PACTE_MAIL_FROM  the sender address of Pacte's mail, e.g. pacte@example.ma\n"+
+			"  PACTE_SIGNING_KEY  base64 of a 32-byte Ed25519 seed (openssl rand -base64 32) that signs the exports, the same on every instance; unset: <data dir>/signing-key.pem, made at first start")
 	}
 	fs.StringVar(&c.Addr, "addr", env("PACTE_ADDR", ":8080"), "address to listen on (PACTE_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("PACTE_DATA_DIR", "./data"), "folder for the SQLite file (PACTE_DATA_DIR)")
@@ -111,6 +127,12 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
 	c.SMTPURL = strings.TrimSpace(getenv("PACTE_SMTP_URL"))
 	c.MailFrom = strings.TrimSpace(getenv("PACTE_MAIL_FROM"))
+	c.SigningKey = strings.TrimSpace(getenv("PACTE_SIGNING_KEY"))
+	if c.SigningKey != "" {
+		if _, err := pact.ParseSigningSeed(c.SigningKey); err != nil {
+			return c, err
+		}
+	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return c, fmt.Errorf("PACTE_METRICS_TOKEN must be at least 16 characters long")
 	}
@@ -174,6 +196,7 @@ func (c Config) Describe() []any {
 		"trusted_proxies", strings.Join(c.TrustedProxies, ","), "log_level", c.LogLevel, "body_limit", c.BodyLimit,
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
 		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != "",
+		"signing_key", c.signingKeyDescribe(),
 		"ws_per_user", c.WSPerUser, "mail", c.mailDescribe()}
 }
 

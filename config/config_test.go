@@ -140,3 +140,35 @@ func TestDescribe_NoSecrets(t *testing.T) {
 		t.Errorf("SQLite banner: %s", out)
 	}
 }
+
+// PACTE_SIGNING_KEY is read from the environment only, checked at start,
+// and never shown.
+func TestLoad_SigningKey(t *testing.T) {
+	const seed = "cGFjdGUtdGVzdC1zZWVkLTAxMjM0NTY3ODlhYmNkZWY="
+	c, err := config.Load(nil, env(map[string]string{"PACTE_SIGNING_KEY": " " + seed + "\n"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SigningKey != seed {
+		t.Errorf("signing key %q", c.SigningKey)
+	}
+	out := fmt.Sprint(c.Describe()...)
+	if strings.Contains(out, seed) || strings.Contains(out, seed[:20]) {
+		t.Errorf("Describe shows the signing key: %s", out)
+	}
+	if !strings.Contains(out, "PACTE_SIGNING_KEY") {
+		t.Errorf("Describe does not say where the key comes from: %s", out)
+	}
+	c, _ = config.Load(nil, env(nil), io.Discard)
+	if out := fmt.Sprint(c.Describe()...); !strings.Contains(out, "signing-key.pem") {
+		t.Errorf("Describe without PACTE_SIGNING_KEY: %s", out)
+	}
+	const bad = "c2hvcnQgc2VjcmV0IHZhbHVl"
+	_, err = config.Load(nil, env(map[string]string{"PACTE_SIGNING_KEY": bad}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PACTE_SIGNING_KEY") || strings.Contains(err.Error(), bad) {
+		t.Errorf("a 17-byte key: %v", err)
+	}
+	if _, err := config.Load([]string{"--signing-key", seed}, env(nil), io.Discard); err == nil {
+		t.Error("the key was accepted on the command line")
+	}
+}

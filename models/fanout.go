@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -127,6 +128,10 @@ func (tx *Tx) fanOut(ev *Event) error {
 	if err != nil {
 		return err
 	}
+	// The rows, the bell events and the mail jobs are written in batches:
+	// one row at a time, a thousand followers held the database's one
+	// writer for most of a second, and everyone's writes waited.
+	var ns []Notification
 	for _, t := range targets {
 		u := users[t.UserID]
 		if u == nil || !CanSeeNotification(u, t.Type, subj) {
@@ -137,22 +142,37 @@ func (tx *Tx) fanOut(ev *Event) error {
 		if commentID != 0 {
 			n.CommentID = &commentID
 		}
-		if err := tx.Create(&n).Error; err != nil {
+		ns = append(ns, n)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(&ns, fanOutBatch).Error; err != nil {
+		return err
+	}
+	bells := make([]Event, 0, len(ns))
+	var mails []river.JobArgs
+	for _, n := range ns {
+		unread[n.UserID]++
+		ev, err := tx.newEvent(UserTopic(n.UserID), EventNotificationCreated, nil, 0, n.UserID,
+			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread[n.UserID]})
+		if err != nil {
 			return err
 		}
-		unread[u.ID]++
-		if _, err := tx.Emit(UserTopic(u.ID), EventNotificationCreated, nil, 0, u.ID,
-			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread[u.ID]}); err != nil {
-			return err
-		}
-		if prefs.of(u.ID, KindOf(t.Type)) == DeliverImmediate {
-			if err := tx.Enqueue(MailArgs{Purpose: MailNotification, UserID: u.ID, NotificationID: n.ID}); err != nil {
-				return err
-			}
+		bells = append(bells, ev)
+		if prefs.of(n.UserID, KindOf(n.Type)) == DeliverImmediate {
+			mails = append(mails, MailArgs{Purpose: MailNotification, UserID: n.UserID, NotificationID: n.ID})
 		}
 	}
-	return nil
+	if err := tx.emitAll(bells); err != nil {
+		return err
+	}
+	return tx.EnqueueMany(mails)
 }
+
+// fanOutBatch is how many rows one INSERT of a fan-out writes (well under
+// SQLite's limit of bound parameters).
+const fanOutBatch = 200
 
 // unreadCounts counts the unread notifications of each person in ids.
 func unreadCounts(db *gorm.DB, ids []int64) (map[int64]int, error) {

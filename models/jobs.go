@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -165,6 +166,28 @@ func (tx *Tx) Enqueue(args river.JobArgs) error {
 	}
 	_, err = tx.store.jobs.InsertTx(tx.Statement.Context, t, args, nil)
 	return err
+}
+
+// EnqueueMany inserts jobs in one statement per batch (River's fast
+// insert), in this transaction.
+func (tx *Tx) EnqueueMany(args []river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	t, err := tx.sqlTx()
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	for chunk := range slices.Chunk(params, 500) {
+		if _, err := tx.store.jobs.InsertManyFastTx(tx.Statement.Context, t, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CompleteJob marks a River job done in this transaction, so that the work

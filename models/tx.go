@@ -75,20 +75,9 @@ func (s *Store) Read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ct
 // until commit, so no later id can become visible first. NOTIFY is itself
 // transactional, so other instances hear of the event exactly when it commits.
 func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int64, data any) (Event, error) {
-	payload, err := json.Marshal(data)
+	ev, err := tx.newEvent(topic, typ, actor, measureID, subjectUserID, data)
 	if err != nil {
 		return Event{}, err
-	}
-	ev := Event{Topic: topic, Type: typ, Payload: string(payload), CreatedAt: tx.store.Now()}
-	if actor != nil && actor.ID != 0 {
-		id := actor.ID
-		ev.ActorID = &id
-	}
-	if measureID != 0 {
-		ev.MeasureID = &measureID
-	}
-	if subjectUserID != 0 {
-		ev.SubjectUserID = &subjectUserID
 	}
 	if tx.store.Dialect == Postgres {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(7411002)").Error; err != nil {
@@ -111,6 +100,49 @@ func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int6
 		}
 	}
 	return ev, nil
+}
+
+// newEvent makes an event row, not yet written.
+func (tx *Tx) newEvent(topic, typ string, actor *User, measureID, subjectUserID int64, data any) (Event, error) {
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, err
+	}
+	ev := Event{Topic: topic, Type: typ, Payload: string(payload), CreatedAt: tx.store.Now()}
+	if actor != nil && actor.ID != 0 {
+		id := actor.ID
+		ev.ActorID = &id
+	}
+	if measureID != 0 {
+		ev.MeasureID = &measureID
+	}
+	if subjectUserID != 0 {
+		ev.SubjectUserID = &subjectUserID
+	}
+	return ev, nil
+}
+
+// emitAll appends many events at once, as Emit does one (same lock, ids in
+// order, one NOTIFY: the other instances read every event after the last
+// id they published). Only for events that need no fan-out of their own
+// (a notification's bell).
+func (tx *Tx) emitAll(evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if tx.store.Dialect == Postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(7411002)").Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.CreateInBatches(&evs, 200).Error; err != nil {
+		return err
+	}
+	if err := tx.notify(tx.store.Channel, fmt.Sprint(evs[len(evs)-1].ID)); err != nil {
+		return err
+	}
+	tx.events = append(tx.events, evs...)
+	return nil
 }
 
 // dbError turns driver errors into application errors where the meaning is

@@ -50,6 +50,13 @@ func (s *Server) routes() {
 	pact.GET("/pacte/feed.atom", s.pactFeed)
 	pact.GET("/pacte/:ref", s.pagePublicMeasure) // <id>-<slug>; /pacte/<id> redirects there
 	pact.GET("/sitemap.xml", s.sitemap)
+	pact.GET("/pacte.pdf", s.pactFile("pdf"))
+	pact.GET("/pacte.csv", s.pactFile("csv"))
+	pact.GET("/pacte.csv.manifest", s.pactFile("csv.manifest"))
+	pact.GET("/pacte.json", s.pactFile("json"))
+	pact.GET("/pacte.xlsx", s.pactFile("xlsx"))
+	pact.GET("/api/v1/public/measures", s.apiPublicMeasures)
+	pact.GET("/.well-known/pacte-signing-key", s.signingKey)
 
 	publicAPI := s.group("/api/v1", nil)
 	publicAPI.GET("/openapi.json", s.apiOpenAPI) // the description of this API (openapi.go)

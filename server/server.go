@@ -23,6 +23,7 @@ import (
 	"pacte/jobs"
 	"pacte/mail"
 	"pacte/models"
+	"pacte/pact"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -60,6 +61,11 @@ type Config struct {
 	SMTPURL  string
 	MailFrom string
 	MailDir  string
+	// DataDir holds the signing key of the Pact's documents (made at first
+	// start) unless SigningKey gives it (PACTE_SIGNING_KEY, shared by every
+	// instance). With neither, a key is made for this process only (tests).
+	DataDir    string
+	SigningKey string
 	// Mailer replaces the transport (tests that read what was sent).
 	Mailer mail.Sender
 	// Jobs tunes the background work's timings; zero fields take the
@@ -97,6 +103,8 @@ type Server struct {
 	refs         atomic.Pointer[cachedRefs]           // organisations and taxonomy (pages_measures.go)
 	// public serves the public Pact from rendered responses (public_pact.go).
 	public *publicSite
+	signer *pact.Signer  // signs the manifests of the Pact's documents
+	pdf    pagesRenderer // lays out the Pact as PDF
 	// cookieless are the routes that read no cookie and no token: the
 	// public Pact's (routes.go).
 	cookieless map[string]bool
@@ -149,6 +157,12 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s.cfg.BaseURL = cfg.BaseURL
+	if s.signer, err = newSigner(cfg); err != nil {
+		return nil, err
+	}
+	if s.pdf, err = newPDFRenderer(); err != nil {
+		return nil, err
+	}
 	if s.views, err = loadViews(cat); err != nil {
 		return nil, err
 	}
@@ -173,6 +187,16 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 	}
 	s.routes()
 	return s, nil
+}
+
+// newSigner loads (or makes) the key that signs the Pact's documents.
+func newSigner(cfg Config) (*pact.Signer, error) {
+	if cfg.DataDir == "" && cfg.SigningKey == "" {
+		seed := make([]byte, 32)
+		rand.Read(seed)
+		return pact.NewSigner(seed)
+	}
+	return pact.LoadSigner(cfg.DataDir, cfg.SigningKey)
 }
 
 func newInstanceID() string {
