@@ -308,6 +308,7 @@ var publicAPI = map[string]bool{
 	"POST /api/v1/invitations/:token/accept": true,
 	"POST /api/v1/password-reset":            true,
 	"POST /api/v1/password-reset/:token":     true,
+	"GET /api/v1/public/measures":            true,
 }
 
 // Every /api/v1 route refuses an anonymous client (no cookie at all, the way

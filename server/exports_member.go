@@ -13,6 +13,7 @@ import (
 
 	"pacte/i18n"
 	"pacte/models"
+	"pacte/pact"
 )
 
 // Exports for signed-in people: a measure they can see, with its history
@@ -55,18 +56,74 @@ func (s *Server) loadMeasureExport(c echo.Context) (*measureExport, error) {
 		viewer: u, at: s.store.Now()}, nil
 }
 
+// pageMeasurePDF is GET /measures/:id/export.pdf: the same export laid
+// out by the Pact's PDF renderer, the measure's current text with its facts,
+// reviews and history as its body. It says on its cover that it is a
+// working document, not the published Pact.
+func (s *Server) pageMeasurePDF(c echo.Context) error {
+	e, err := s.loadMeasureExport(c)
+	if err != nil {
+		return err
+	}
+	m := e.detail
+	t := func(k string, args ...any) string { return s.i18n.T(e.locale, k, args...) }
+	labels := pact.LabelsFor(s.i18n, e.locale, 1)
+	labels.Title, labels.Subtitle = oneLine(m.Title), t("export.pdf_subtitle")
+	org := func(id int64) pact.Organization {
+		return pact.Organization{Slug: e.refs.OrgSlug(&id), Name: e.refs.OrgName(id, e.locale)}
+	}
+	pm := pact.Measure{ID: m.ID, Title: m.Title, Summary: m.Summary, Body: s.exportMarkdownBody(e),
+		Pillar: m.Pillar, Axis: m.AxisKey(), PillarName: e.refs.PillarName(m.Pillar, e.locale),
+		AxisName: e.refs.AxisName(m.AxisKey(), e.locale), Lead: org(m.LeadOrganizationID), Revision: m.Revision,
+		URL: s.cfg.BaseURL + idPath(m.ID)}
+	if m.ApprovedAt != nil {
+		pm.ApprovedAt = *m.ApprovedAt
+	}
+	if m.PublishedAt != nil {
+		pm.PublishedAt = *m.PublishedAt
+	}
+	for _, id := range m.CosponsorIDs {
+		pm.Cosponsors = append(pm.Cosponsors, org(id))
+	}
+	pm.SHA256 = pact.TextHash(pm.Title, pm.Summary, pm.Body)
+	axisName := pm.AxisName
+	if axisName == "" {
+		axisName = labels.NoAxis
+	}
+	doc := &pact.Document{Lang: e.locale, Issuer: s.cfg.BaseURL, GeneratedAt: e.at, Labels: labels,
+		Pillars: []pact.Pillar{{Key: pm.Pillar, Name: pm.PillarName, Axes: []pact.Axis{{Key: pm.Axis, Name: axisName,
+			Measures: []pact.Measure{pm}}}}}}
+	out, err := s.pdf.Render(doc)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="mesure-%d.pdf"`, m.ID))
+	return c.Blob(http.StatusOK, "application/pdf", out)
+}
+
 // markdown writes the export: the facts, the text (and the approved text
 // in force while an amendment is under way), the reviews and the history.
 func (s *Server) exportMarkdown(e *measureExport) []byte {
-	t := func(k string, args ...any) string { return s.i18n.T(e.locale, k, args...) }
-	when := func(at time.Time) string { return i18n.FormatTime(at, e.zone, e.locale) }
 	m := e.detail
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n\n", oneLine(m.Title))
 	for _, line := range strings.Split(m.Summary, "\n") {
 		fmt.Fprintf(&b, "> %s\n", line)
 	}
-	fmt.Fprintf(&b, "\n## %s\n\n", t("export.facts"))
+	b.WriteString("\n")
+	b.WriteString(s.exportMarkdownBody(e))
+	return b.Bytes()
+}
+
+// exportMarkdownBody is the export after its title and summary: the facts,
+// the text, the reviews, the history.
+func (s *Server) exportMarkdownBody(e *measureExport) string {
+	t := func(k string, args ...any) string { return s.i18n.T(e.locale, k, args...) }
+	when := func(at time.Time) string { return i18n.FormatTime(at, e.zone, e.locale) }
+	m := e.detail
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## %s\n\n", t("export.facts"))
 	fact := func(k, v string) { fmt.Fprintf(&b, "- **%s** : %s\n", t(k), v) }
 	if e.locale != "fr" {
 		fact = func(k, v string) { fmt.Fprintf(&b, "- **%s**: %s\n", t(k), v) }
@@ -117,7 +174,7 @@ func (s *Server) exportMarkdown(e *measureExport) []byte {
 		fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", r.Number, when(r.CreatedAt), t("measures.reason."+r.Reason), t("measures.status."+r.Status))
 	}
 	fmt.Fprintf(&b, "\n---\n\n%s\n", t("export.generated", when(e.at), e.viewer.Name))
-	return b.Bytes()
+	return b.String()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -46,6 +46,20 @@ func TestMemberExports(t *testing.T) {
 			t.Errorf("markdown export lacks %q:\n%s", want, body)
 		}
 	}
+	pdfExport := ac.Raw("GET", "/measures/"+itoa(m.ID)+"/export.pdf", "", nil)
+	if pdfExport.Status != 200 || !strings.HasPrefix(string(pdfExport.Body), "%PDF-") || pdfExport.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("PDF export: %d %q", pdfExport.Status, pdfExport.Header.Get("Content-Type"))
+	}
+	if text, ok := pdfText(t, pdfExport.Body); ok {
+		for _, want := range []string{"Premier paragraphe.", "Préciser le calendrier de mise en ligne."} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("the PDF export lacks %q", want)
+			}
+		}
+	}
+	if r := oc.Raw("GET", "/measures/"+itoa(private.ID)+"/export.pdf", "", nil); r.Status != 404 {
+		t.Fatalf("a measure one cannot see exports as PDF: %d", r.Status)
+	}
 	if r := oc.Raw("GET", "/measures/"+itoa(private.ID)+"/export.md", "", nil); r.Status != 404 {
 		t.Fatalf("a measure one cannot see exports: %d", r.Status)
 	}

@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	pages.POST("/measures/:id/edit", s.pageMeasureSave)
 	pages.GET("/measures/:id/history", s.pageHistory)
 	pages.GET("/measures/:id/export.md", s.pageMeasureMarkdown)
+	pages.GET("/measures/:id/export.pdf", s.pageMeasurePDF)
 	pages.GET("/measures/:id/diff", s.pageDiff)
 	pages.POST("/measures/:id/submit", s.pageTransition(models.TransSubmit, "measure_submitted"))
 	pages.POST("/measures/:id/withdraw", s.pageTransition(models.TransWithdraw, "measure_withdrawn"))
