@@ -38,6 +38,9 @@ func (s *Server) pactDocument(ctx context.Context, lang string, write func(doc *
 		if err := write(doc, &buf); err != nil {
 			return nil, nil, nil, err
 		}
+		if s.cfg.DocumentMade != nil {
+			s.cfg.DocumentMade()
+		}
 		same, err := s.stillCurrent(ctx, snap)
 		if err != nil {
 			return nil, nil, nil, err

@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"pacte/models"
+	"pacte/pact/pdf"
+	"pacte/server"
 	"pacte/server/servertest"
 )
 
@@ -165,5 +168,44 @@ func TestPublicPact_NotFoundIsTheSame(t *testing.T) {
 	// An unknown language is the default, not an error.
 	if r := pubGet(t, app, "/pacte?lang=xx"); r.Status != 200 || !strings.Contains(string(r.Body), `lang="fr"`) {
 		t.Fatalf("/pacte?lang=xx: %d", r.Status)
+	}
+}
+
+// TestPublicPact_UnpublishedWhileMade: a measure unpublished while the PDF
+// is being made is not in the PDF that is served.
+func TestPublicPact_UnpublishedWhileMade(t *testing.T) {
+	var unpublish func()
+	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) {
+		c.DocumentMade = func() {
+			if unpublish != nil {
+				f := unpublish
+				unpublish = nil // once
+				f()
+			}
+		}
+	}))
+	author := app.User(models.RoleMember, "msec")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ac, rc := app.Login(author), app.Login(reviewer)
+	stays := pubApprove(t, ac, rc, "Mesure qui reste STAYSQX")
+	goes := pubApprove(t, ac, rc, "Mesure retirée GOESQX")
+	msDo(t, rc, "POST", msPath(stays.ID, "/publish"), nil, 200, nil)
+	msDo(t, rc, "POST", msPath(goes.ID, "/publish"), nil, 200, nil)
+	unpublish = func() {
+		if _, err := app.Store.UnpublishMeasure(context.Background(), reviewer, goes.ID, "Retirée pendant la fabrication."); err != nil {
+			t.Errorf("unpublish: %v", err)
+		}
+	}
+	r := pubGet(t, app, "/pacte.pdf")
+	if r.Status != 200 {
+		t.Fatalf("/pacte.pdf: %d", r.Status)
+	}
+	files, err := pdf.Attachments(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(files["pacte.json"])
+	if unpublish != nil || !strings.Contains(data, "STAYSQX") || strings.Contains(data, "GOESQX") {
+		t.Fatalf("the PDF made while a measure was unpublished holds it (hook ran: %v)", unpublish == nil)
 	}
 }

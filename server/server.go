@@ -66,6 +66,10 @@ type Config struct {
 	// instance). With neither, a key is made for this process only (tests).
 	DataDir    string
 	SigningKey string
+	// DocumentMade, when set, is called after a document of the public Pact
+	// is made and before it is checked against the published measures
+	// (tests unpublish a measure there).
+	DocumentMade func()
 	// Mailer replaces the transport (tests that read what was sent).
 	Mailer mail.Sender
 	// Jobs tunes the background work's timings; zero fields take the

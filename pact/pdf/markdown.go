@@ -120,7 +120,7 @@ func (bb *bodyBuilder) list(l *ast.List, indent float64) {
 			}
 		}
 	}
-	if len(bb.d.blocks) > 0 {
+	if _, nested := l.Parent().(*ast.ListItem); !nested && len(bb.d.blocks) > 0 {
 		bb.d.blocks[len(bb.d.blocks)-1].after = paraGap
 	}
 }

@@ -356,3 +356,38 @@ func TestRender_Attach(t *testing.T) {
 		t.Error("pdftotext cannot read the document after Attach")
 	}
 }
+
+// TestRender_BreaksLoseNothing sets long paragraphs and code that break
+// across many pages (and chunks), and reads every numbered word back once,
+// in order.
+func TestRender_BreaksLoseNothing(t *testing.T) {
+	var prose, code strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&prose, "mot%d ", i)
+	}
+	for i := range 400 {
+		fmt.Fprintf(&code, "ligne%d\n", i)
+		if i%7 == 0 {
+			code.WriteString("\n")
+		}
+	}
+	for _, lang := range []string{"fr", "ar"} {
+		doc := testDocument(t, lang, 1, 1, 1)
+		doc.Pillars[0].Axes[0].Measures[0].Body = prose.String() + "\n\n```\n" + code.String() + "```\n"
+		text := pdfText(t, render(t, doc), 0, 0)
+		for _, word := range []string{"mot", "ligne"} {
+			found := regexp.MustCompile(`\b`+word+`(\d+)\b`).FindAllStringSubmatch(text, -1)
+			want := map[string]int{"mot": 1500, "ligne": 400}[word]
+			if len(found) != want {
+				t.Errorf("%s: %d %s words read back, want %d", lang, len(found), word, want)
+				continue
+			}
+			for i, f := range found {
+				if f[1] != strconv.Itoa(i) {
+					t.Errorf("%s: %s%s read back where %s%d was due", lang, word, f[1], word, i)
+					break
+				}
+			}
+		}
+	}
+}

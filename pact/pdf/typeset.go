@@ -71,16 +71,17 @@ func newSetter(tf *typefaces, rtl bool) *setter {
 const arabicScale = 1.08
 
 func (s *setter) face(f *canvas.Font, st style) *canvas.FontFace {
-	size := st.size
+	size, italic := st.size, st.italic
 	if f == s.tf.arabic || f == s.tf.arabicBold {
 		size *= arabicScale
+		italic = false // Arabic has no italic; a slant would only look broken
 	}
-	k := faceKey{f, size, st.italic, st.color}
+	k := faceKey{f, size, italic, st.color}
 	if face, ok := s.faces[k]; ok {
 		return face
 	}
 	face := f.Face(size, st.color)
-	if st.italic {
+	if italic {
 		face.FauxItalic = 0.2 // the fonts have no italic; a slant reads as emphasis
 	}
 	s.faces[k] = face
