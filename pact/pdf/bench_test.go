@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"pacte/pact"
 )
@@ -67,48 +66,6 @@ func BenchmarkRender_300Measures(b *testing.B) {
 		b.ReportMetric(float64(len(out))/1024, "KB-of-PDF")
 	}
 	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "CPU-s/op")
-}
-
-// TestRender_300MeasuresInTime guards against a slip to much slower (a
-// quadratic step, a lost parallelism). The budget, 3 s on 2 CPUs, is
-// measured by BenchmarkRender_300Measures on a quiet machine; this test
-// runs beside others on shared machines, so its bound is loose.
-func TestRender_300MeasuresInTime(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("timing test: not under -short or -race")
-	}
-	doc := bigDocument(t)
-	r := renderer(t)
-	start := time.Now()
-	out, err := r.Render(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(start)
-	size := 0
-	for _, m := range doc.Measures() {
-		size += len(m.Body)
-	}
-	t.Logf("300 measures (%d KB of bodies): %v, %d pages, %d KB of PDF", size/1024, took, pageCount(t, out), len(out)/1024)
-	if took > 20*time.Second {
-		t.Errorf("rendering 300 measures took %v; the budget is 3 s", took)
-	}
-}
-
-// pageCount reads /Count from the page tree.
-func pageCount(t testing.TB, pdf []byte) int {
-	t.Helper()
-	doc, err := readDocument(pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, _, _ := doc.catalog()
-	pages, err := doc.dict(cat["Pages"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, _ := pages["Count"].(int)
-	return n
 }
 
 // BenchmarkNewRenderer is the cost Render pays on each call and a
