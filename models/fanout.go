@@ -10,40 +10,74 @@ import (
 	"gorm.io/gorm"
 )
 
-// FanOut writes the notifications one event calls for, in one transaction
-// that within also joins (the job's completion, so that a fan-out is done
-// once): a row per person told, a notification.created event on their own
-// topic for the bell, and a mail job for those who want mail at once.
-// Whether each person may see what they are told about is decided here,
-// with the measure and comment as they are now, and again when the mail
-// is composed.
+// FanOut writes the notifications one event calls for: a row per person
+// told, a notification.created event on their own topic for the bell, and
+// a mail job for those who want mail at once. Who is told, and whether each
+// may see what they are told about (the measure and comment as they are
+// now; checked again when the mail is composed), is decided first, from a
+// read. The rows are then written in short transactions of fanOutChunk
+// people, so that a thousand followers never hold SQLite's one writer long
+// enough to make anyone's change wait; the last one also runs within (the
+// job's completion). A fan-out cut short by a crash is run again: the
+// people already told are skipped (one row per event and person, a unique
+// index), so nobody is told twice.
 func (s *Store) FanOut(ctx context.Context, eventID int64, within func(tx *Tx) error) error {
-	return s.Write(ctx, func(tx *Tx) error {
-		var ev Event
-		if err := tx.Where("id = ?", eventID).Take(&ev).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return within(tx) // nothing to tell about an event that is not there
+	db := s.Read(ctx)
+	var ev Event
+	if err := db.Where("id = ?", eventID).Take(&ev).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return s.Write(ctx, within) // nothing to tell about an event that is not there
+		}
+		return dbError(err)
+	}
+	plan, err := planFanOut(db, &ev)
+	if err != nil {
+		return dbError(err)
+	}
+	chunks := slices.Collect(slices.Chunk(plan.rows, fanOutChunk))
+	if len(chunks) == 0 {
+		chunks = [][]Notification{nil}
+	}
+	for i, chunk := range chunks {
+		err := s.Write(ctx, func(tx *Tx) error {
+			if err := tx.writeFanOut(eventID, chunk, plan.prefs); err != nil {
+				return err
 			}
+			if i == len(chunks)-1 {
+				return within(tx)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if err := tx.fanOut(&ev); err != nil {
-			return err
-		}
-		return within(tx)
-	})
+	}
+	return nil
 }
 
-func (tx *Tx) fanOut(ev *Event) error {
+// fanOutChunk is how many people one transaction of a fan-out tells: about
+// ten milliseconds of the writer.
+const fanOutChunk = 100
+
+// fanOutPlan is who an event tells: their rows (not yet written) and how
+// each wants their mail.
+type fanOutPlan struct {
+	rows  []Notification
+	prefs deliveryPrefs
+}
+
+func planFanOut(db *gorm.DB, ev *Event) (*fanOutPlan, error) {
+	plan := &fanOutPlan{}
 	notifies, needReviewers, needModerators := NotifyNeeds(ev.Type)
 	if !notifies || ev.MeasureID == nil {
-		return nil
+		return plan, nil
 	}
-	access, err := measureAccess(tx.DB, *ev.MeasureID)
+	access, err := measureAccess(db, *ev.MeasureID)
 	if err != nil {
 		if ErrorKind(err) == ENotFound {
-			return nil
+			return plan, nil
 		}
-		return err
+		return nil, err
 	}
 	data := ev.Data()
 	f := NotifyFacts{Event: *ev, Measure: access}
@@ -54,9 +88,9 @@ func (tx *Tx) fanOut(ev *Event) error {
 	}
 	// Those who followed by the time of the event: someone who follows a
 	// moment later is not told of what happened before.
-	if err := tx.Table("follows").Where("measure_id = ? AND created_at <= ?", access.ID, ev.CreatedAt).Order("user_id").
+	if err := db.Table("follows").Where("measure_id = ? AND created_at <= ?", access.ID, ev.CreatedAt).Order("user_id").
 		Pluck("user_id", &f.Followers).Error; err != nil {
-		return err
+		return nil, err
 	}
 	commentID := int64Field(data, "comment_id")
 	excerpt := ""
@@ -67,9 +101,9 @@ func (tx *Tx) fanOut(ev *Event) error {
 			Status         string
 			ParentAuthorID *int64
 		}
-		if err := tx.Raw(`SELECT c.body, c.status, p.author_id AS parent_author_id FROM comments c
+		if err := db.Raw(`SELECT c.body, c.status, p.author_id AS parent_author_id FROM comments c
 			LEFT JOIN comments p ON p.id = c.parent_id WHERE c.id = ?`, commentID).Scan(&c).Error; err != nil {
-			return err
+			return nil, err
 		}
 		if ev.Type == "comment.created" && c.ParentAuthorID != nil {
 			f.ParentAuthorID = *c.ParentAuthorID
@@ -95,43 +129,32 @@ func (tx *Tx) fanOut(ev *Event) error {
 		_, f.FromReview = data["review_id"]
 	}
 	if needReviewers && f.Submitted {
-		if err := tx.Model(&User{}).Where("role = ? AND status = ?", RoleReviewer, StatusActive).
+		if err := db.Model(&User{}).Where("role = ? AND status = ?", RoleReviewer, StatusActive).
 			Order("id").Pluck("id", &f.Reviewers).Error; err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if needModerators {
-		if err := tx.Model(&User{}).Where("role IN ? AND status = ?", StaffRoles, StatusActive).
+		if err := db.Model(&User{}).Where("role IN ? AND status = ?", StaffRoles, StatusActive).
 			Order("id").Pluck("id", &f.Moderators).Error; err != nil {
-			return err
+			return nil, err
 		}
 	}
 	targets := NotificationTargets(f)
 	if len(targets) == 0 {
-		return nil
+		return plan, nil
 	}
 	ids := make([]int64, len(targets))
 	for i, t := range targets {
 		ids[i] = t.UserID
 	}
-	users, err := usersByID(tx.DB, ids)
+	users, err := usersByID(db, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	prefs, err := deliveries(tx.DB, ids)
-	if err != nil {
-		return err
+	if plan.prefs, err = deliveries(db, ids); err != nil {
+		return nil, err
 	}
-	// One count for everyone told, not one per person: each is told once
-	// here, so their new count is the old one plus one.
-	unread, err := unreadCounts(tx.DB, ids)
-	if err != nil {
-		return err
-	}
-	// The rows, the bell events and the mail jobs are written in batches:
-	// one row at a time, a thousand followers held the database's one
-	// writer for most of a second, and everyone's writes waited.
-	var ns []Notification
 	for _, t := range targets {
 		u := users[t.UserID]
 		if u == nil || !CanSeeNotification(u, t.Type, subj) {
@@ -142,18 +165,48 @@ func (tx *Tx) fanOut(ev *Event) error {
 		if commentID != 0 {
 			n.CommentID = &commentID
 		}
-		ns = append(ns, n)
+		plan.rows = append(plan.rows, n)
+	}
+	return plan, nil
+}
+
+// writeFanOut writes one chunk of a fan-out: the rows of the people not
+// yet told of this event, in batches (one row at a time, a thousand
+// followers held the writer for most of a second), their bells, and their
+// mail jobs.
+func (tx *Tx) writeFanOut(eventID int64, chunk []Notification, prefs deliveryPrefs) error {
+	if len(chunk) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(chunk))
+	for i, n := range chunk {
+		ids[i] = n.UserID
+	}
+	var told []int64
+	if err := tx.Model(&Notification{}).Where("event_id = ? AND user_id IN ?", eventID, ids).
+		Pluck("user_id", &told).Error; err != nil {
+		return err
+	}
+	ns := make([]Notification, 0, len(chunk))
+	for _, n := range chunk {
+		if !slices.Contains(told, n.UserID) {
+			ns = append(ns, n)
+		}
 	}
 	if len(ns) == 0 {
 		return nil
 	}
-	if err := tx.CreateInBatches(&ns, fanOutBatch).Error; err != nil {
+	if err := tx.CreateInBatches(&ns, fanOutChunk).Error; err != nil {
+		return err
+	}
+	// Counted after the rows are written, so each count includes its own.
+	unread, err := unreadCounts(tx.DB, ids)
+	if err != nil {
 		return err
 	}
 	bells := make([]Event, 0, len(ns))
 	var mails []river.JobArgs
 	for _, n := range ns {
-		unread[n.UserID]++
 		ev, err := tx.newEvent(UserTopic(n.UserID), EventNotificationCreated, nil, 0, n.UserID,
 			map[string]any{"id": n.ID, "type": n.Type, "unread_count": unread[n.UserID]})
 		if err != nil {
@@ -169,10 +222,6 @@ func (tx *Tx) fanOut(ev *Event) error {
 	}
 	return tx.EnqueueMany(mails)
 }
-
-// fanOutBatch is how many rows one INSERT of a fan-out writes (well under
-// SQLite's limit of bound parameters).
-const fanOutBatch = 200
 
 // unreadCounts counts the unread notifications of each person in ids.
 func unreadCounts(db *gorm.DB, ids []int64) (map[int64]int, error) {
