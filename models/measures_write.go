@@ -352,12 +352,7 @@ func (s *Store) ReviewMeasure(ctx context.Context, actor *User, id int64, in Rev
 		if (in.Decision == DecisionChangesRequested || in.Decision == DecisionRejected) && in.Note == "" {
 			fe.Add("note", "Give the reason: the editors need to know what to change or why the measure is rejected.")
 		}
-		if utf8.RuneCountInString(in.Note) > MaxReviewNote {
-			fe.Add("note", fmt.Sprintf("The note is too long (%d characters at most).", MaxReviewNote))
-		}
-		if strings.Contains(in.Note, "\x00") || !utf8.ValidString(in.Note) {
-			fe.Add("note", "The note is not valid text.")
-		}
+		checkNote(fe, in.Note, MaxReviewNote)
 		if in.Revision <= 0 {
 			fe.Add("revision", "Send the number of the revision you reviewed.")
 		}
@@ -394,6 +389,17 @@ func (s *Store) ReviewMeasure(ctx context.Context, actor *User, id int64, in Rev
 		return nil, nil, err
 	}
 	return review, out, nil
+}
+
+// checkNote checks a workflow step's note (a review's, a publication's):
+// at most max characters of valid text.
+func checkNote(fe FieldErrors, note string, max int) {
+	switch {
+	case utf8.RuneCountInString(note) > max:
+		fe.Add("note", fmt.Sprintf("The note is too long (%d characters at most).", max))
+	case strings.Contains(note, "\x00") || !utf8.ValidString(note):
+		fe.Add("note", "The note is not valid text.")
+	}
 }
 
 // userRef is how events name a person.

@@ -2,10 +2,8 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxPublicationNote bounds the note that goes with a publication.
@@ -43,14 +41,10 @@ func (s *Store) publication(ctx context.Context, actor *User, id int64, note str
 			return stateErr
 		}
 		fe := FieldErrors{}
-		switch {
-		case !publish && note == "":
+		if !publish && note == "" {
 			fe.Add("note", "Say why the measure is taken off the public Pact.")
-		case utf8.RuneCountInString(note) > MaxPublicationNote:
-			fe.Add("note", fmt.Sprintf("The note is too long (%d characters at most).", MaxPublicationNote))
-		case strings.Contains(note, "\x00") || !utf8.ValidString(note):
-			fe.Add("note", "The note is not valid text.")
 		}
+		checkNote(fe, note, MaxPublicationNote)
 		if err := fe.Err(); err != nil {
 			return err
 		}

@@ -38,19 +38,7 @@ func Attach(pdf []byte, files ...File) ([]byte, error) {
 		}
 		seen[f.Name] = true
 	}
-	doc, err := readDocument(pdf)
-	if err != nil {
-		return nil, err
-	}
-	cat, _, err := doc.catalog()
-	if err != nil {
-		return nil, err
-	}
-	names, err := doc.namesDict(cat)
-	if err != nil {
-		return nil, err
-	}
-	specs, err := doc.embeddedFiles(names)
+	doc, cat, names, specs, err := readAttachments(pdf)
 	if err != nil {
 		return nil, err
 	}
@@ -128,19 +116,7 @@ func fileSpec(f File, stream pdfRef) pdfDict {
 // content), also after further incremental updates. A PDF without
 // attachments gives an empty map.
 func Attachments(pdf []byte) (map[string][]byte, error) {
-	doc, err := readDocument(pdf)
-	if err != nil {
-		return nil, err
-	}
-	cat, _, err := doc.catalog()
-	if err != nil {
-		return nil, err
-	}
-	names, err := doc.namesDict(cat)
-	if err != nil {
-		return nil, err
-	}
-	specs, err := doc.embeddedFiles(names)
+	doc, _, _, specs, err := readAttachments(pdf)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +131,28 @@ func Attachments(pdf []byte) (map[string][]byte, error) {
 		out[name] = data
 	}
 	return out, nil
+}
+
+// readAttachments reads a PDF down to its embedded files: the document,
+// its catalog, the catalog's /Names and the file specifications by name.
+func readAttachments(pdf []byte) (*document, pdfDict, pdfDict, map[string]any, error) {
+	doc, err := readDocument(pdf)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cat, _, err := doc.catalog()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	names, err := doc.namesDict(cat)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	specs, err := doc.embeddedFiles(names)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return doc, cat, names, specs, nil
 }
 
 func (d *document) namesDict(cat pdfDict) (pdfDict, error) {
