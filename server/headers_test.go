@@ -118,3 +118,19 @@ func TestHeaders_HSTSOverHTTPS(t *testing.T) {
 		}
 	}, servertest.WithHTTPS())
 }
+
+// TestHeaders_StaticRevalidates: embedded files carry an ETag, so a
+// browser revalidating a stylesheet gets 304 instead of the whole file.
+func TestHeaders_StaticRevalidates(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	c := app.Anonymous()
+	r := c.Raw("GET", "/static/css/public.css", "", nil)
+	tag := r.Header.Get("ETag")
+	if r.Status != 200 || tag == "" || r.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("public.css: %d etag %q cache-control %q", r.Status, tag, r.Header.Get("Cache-Control"))
+	}
+	c.Headers["If-None-Match"] = tag
+	if r := c.Raw("GET", "/static/css/public.css", "", nil); r.Status != 304 {
+		t.Fatalf("revalidation: %d, want 304", r.Status)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -338,55 +339,68 @@ func (s *Server) pagePublicMeasure(c echo.Context) error {
 		return s.publicNotFound(c)
 	}
 	lang := publicLang(c)
-	ms, err := s.store.PublicMeasures(c.Request().Context(), id)
-	if err != nil {
-		return err
+	// The page cached for this very address and the present state of the
+	// Pact is served without asking the database; otherwise one query says
+	// whether the measure is public and where its page is.
+	key := publicKey{route: "measure", lang: lang, query: c.Request().URL.Path}
+	if !s.public.fresh(key) {
+		ms, err := s.store.PublicMeasures(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			// Unpublished, private, or never there: the same answer, after
+			// the same one query.
+			return s.publicNotFound(c)
+		}
+		want := publicPath(id, ms[0].Title)
+		if c.Request().URL.Path != want {
+			u := want
+			if q := c.Request().URL.RawQuery; q != "" {
+				u += "?" + q
+			}
+			return c.Redirect(http.StatusMovedPermanently, u)
+		}
 	}
-	if len(ms) == 0 {
-		// Unpublished, private, or never there: the same answer, after the
-		// same one query.
+	err = s.servePublic(c, key, func(ctx context.Context) (*built, error) {
+		snap, err := s.pactSnapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		doc := s.document(snap, lang)
+		var m *pact.Measure
+		for _, x := range doc.Measures() {
+			if x.ID == id {
+				m = &x
+				break
+			}
+		}
+		if m == nil {
+			return nil, errNoLongerPublic
+		}
+		p := s.newPublicPage(c, "measure", lang)
+		p.Title, p.Description, p.Doc, p.Data = m.Title, excerptLine(m.Summary, 200), doc, m
+		body, err := s.renderPublic(p)
+		if err != nil {
+			return nil, err
+		}
+		changed := m.PublishedAt
+		for _, pm := range snap.measures {
+			if pm.ID == id {
+				changed = pm.ChangedAt
+			}
+		}
+		return &built{body: body, contentType: htmlType, lastModified: changed}, nil
+	})
+	if errors.Is(err, errNoLongerPublic) {
 		return s.publicNotFound(c)
 	}
-	want := publicPath(id, ms[0].Title)
-	if c.Request().URL.Path != want {
-		u := want
-		if q := c.Request().URL.RawQuery; q != "" {
-			u += "?" + q
-		}
-		return c.Redirect(http.StatusMovedPermanently, u)
-	}
-	return s.servePublic(c, publicKey{route: "measure", lang: lang, query: strconv.FormatInt(id, 10)},
-		func(ctx context.Context) (*built, error) {
-			snap, err := s.pactSnapshot(ctx)
-			if err != nil {
-				return nil, err
-			}
-			doc := s.document(snap, lang)
-			var m *pact.Measure
-			for _, x := range doc.Measures() {
-				if x.ID == id {
-					m = &x
-					break
-				}
-			}
-			if m == nil {
-				return nil, models.NotFound("Measure") // unpublished since
-			}
-			p := s.newPublicPage(c, "measure", lang)
-			p.Title, p.Description, p.Doc, p.Data = m.Title, excerptLine(m.Summary, 200), doc, m
-			body, err := s.renderPublic(p)
-			if err != nil {
-				return nil, err
-			}
-			changed := m.PublishedAt
-			for _, pm := range snap.measures {
-				if pm.ID == id {
-					changed = pm.ChangedAt
-				}
-			}
-			return &built{body: body, contentType: htmlType, lastModified: changed}, nil
-		})
+	return err
 }
+
+// errNoLongerPublic: the measure was unpublished between the check and the
+// making of its page.
+var errNoLongerPublic = errors.New("no longer public")
 
 // publicNotFound is the public side's 404: the same page for an id that
 // never existed and one that is not public.

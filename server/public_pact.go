@@ -59,6 +59,13 @@ func (p *publicSite) observe(ev models.Event) {
 	}
 }
 
+// fresh reports whether the response of key is cached for the present
+// state of the public Pact.
+func (p *publicSite) fresh(key publicKey) bool {
+	e, ok := p.entries.get(key)
+	return ok && e.version == p.version.Load()
+}
+
 // built is a public response being made: its bytes and what it depends on.
 type built struct {
 	body         []byte
