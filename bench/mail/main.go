@@ -39,6 +39,9 @@ type options struct {
 	mailWorkers int
 	timeout     time.Duration
 	cpuProfile  string
+	// latencyOnly stops once the comments are posted: the API figures
+	// without waiting twenty minutes for the mail.
+	latencyOnly bool
 }
 
 func main() {
@@ -51,6 +54,7 @@ func main() {
 	flag.DurationVar(&o.poll, "poll", 0, "job poll interval (0: production default, 200ms)")
 	flag.IntVar(&o.mailWorkers, "mail-workers", 0, "mail jobs at once (0: production default, 8)")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Hour, "give up waiting for the mail after this long")
+	flag.BoolVar(&o.latencyOnly, "latency-only", false, "print the comment call's latency once the comments are posted, without waiting for the mail")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	if o.engine != models.SQLite && o.engine != models.Postgres {
@@ -155,6 +159,10 @@ func run(ctx context.Context, o options) error {
 		}
 		along = append(along, c)
 		time.Sleep(o.interval)
+	}
+	if o.latencyOnly {
+		printLatency(os.Stdout, o.followers, idle, latencies(loud), latencies(along))
+		return nil
 	}
 	want := int64(o.followers) * int64(o.events)
 	if err := e.waitMail(ctx, want, loud[0].committed, o.timeout); err != nil {

@@ -209,25 +209,30 @@ func (r *result) print(w io.Writer) {
 		ms(pct(r.fanRun, 50)), ms(pct(r.fanRun, 100)), ms(r.fanRun[0]), ms(r.fanRun[len(r.fanRun)-1]), sec(fanTotal))
 	fmt.Fprintf(w, "  commit → job starts  p50 %s  max %s\n", ms(pct(r.fanWait, 50)), ms(pct(r.fanWait, 100)))
 	fmt.Fprintf(w, "  first commit → last fan-out committed %s\n", sec(r.fanDone.Sub(r.firstCommit)))
-	fmt.Fprintf(w, "comment API call (POST /api/v1/measures/:id/comments), %d calls each:\n", len(r.loud))
-	row := func(name string, ds []time.Duration) {
-		fmt.Fprintf(w, "  %-40s p50 %s  p99 %s  max %s\n", name, ms(pct(ds, 50)), ms(pct(ds, 99)), ms(pct(ds, 100)))
-	}
-	row("0 followers, nothing in the background", r.idle)
-	row(fmt.Sprintf("%d followers", r.o.followers), r.loud)
-	row("0 followers, interleaved with the run", r.along)
-	extra := pct(r.loud, 99) - pct(r.idle, 99)
-	verdict := "within"
-	if extra >= budget {
-		verdict = "OVER"
-	}
-	fmt.Fprintf(w, "  extra p99 with followers: %s (%s the %s budget)\n", ms(extra), verdict, budget)
-	fmt.Fprintf(w, "  same, against the interleaved calls: %s\n", ms(pct(r.loud, 99)-pct(r.along, 99)))
+	printLatency(w, r.o.followers, r.idle, r.loud, r.along)
 	fmt.Fprintf(w, "checks: %d recipients, %d duplicates, %d not tied to an event, %d mail jobs retried, mail_log %v, %d warnings logged\n",
 		len(r.perRecipient), r.duplicates, r.unattributed, r.retried, r.mailLog, r.warnings)
 	for _, l := range r.firstWarnings {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
+}
+
+// printLatency compares the comment call with and without followers.
+func printLatency(w io.Writer, followers int, idle, loud, along []time.Duration) {
+	fmt.Fprintf(w, "comment API call (POST /api/v1/measures/:id/comments), %d calls each:\n", len(loud))
+	row := func(name string, ds []time.Duration) {
+		fmt.Fprintf(w, "  %-40s p50 %s  p99 %s  max %s\n", name, ms(pct(ds, 50)), ms(pct(ds, 99)), ms(pct(ds, 100)))
+	}
+	row("0 followers, nothing in the background", idle)
+	row(fmt.Sprintf("%d followers", followers), loud)
+	row("0 followers, interleaved with the run", along)
+	extra := pct(loud, 99) - pct(idle, 99)
+	verdict := "within"
+	if extra >= budget {
+		verdict = "OVER"
+	}
+	fmt.Fprintf(w, "  extra p99 with followers: %s (%s the %s budget)\n", ms(extra), verdict, budget)
+	fmt.Fprintf(w, "  same, against the interleaved calls: %s\n", ms(pct(loud, 99)-pct(along, 99)))
 }
 
 // check fails the run when the mail is not what the product's rules say:
