@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"pacte/models"
 	"pacte/pact"
 	"pacte/pact/export"
 	"pacte/pact/pdf"
@@ -54,51 +56,105 @@ func (s *Server) pactDocument(ctx context.Context, lang string, write func(doc *
 	}
 }
 
+// fileType is a document's media type.
+func fileType(format string) string {
+	switch format {
+	case "pdf":
+		return "application/pdf"
+	case "csv":
+		return "text/csv; charset=utf-8"
+	case "xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "application/json; charset=utf-8" // json, csv.manifest
+}
+
 // pactFile answers one of the documents.
 func (s *Server) pactFile(format string) echo.HandlerFunc {
-	types := map[string]string{
-		"pdf":          "application/pdf",
-		"csv":          "text/csv; charset=utf-8",
-		"json":         "application/json; charset=utf-8",
-		"xlsx":         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		"csv.manifest": "application/json; charset=utf-8",
-	}
 	return func(c echo.Context) error {
 		lang := publicLang(c)
-		return s.servePublic(c, publicKey{route: "file." + format, lang: lang}, func(ctx context.Context) (*built, error) {
-			if format == "csv.manifest" {
-				return s.csvManifest(ctx, lang)
-			}
-			_, body, snap, err := s.pactDocument(ctx, lang, func(doc *pact.Document, buf *bytes.Buffer) error {
-				switch format {
-				case "pdf":
-					pages, err := s.pdf.Render(doc)
-					if err != nil {
-						return err
-					}
-					return export.PDF(buf, doc, s.signer, pages)
-				case "csv":
-					return export.CSV(buf, doc)
-				case "json":
-					m := pact.NewManifest(doc, "json")
-					s.signer.Sign(&m)
-					return export.JSON(buf, doc, m)
-				default:
-					m := pact.NewManifest(doc, "xlsx")
-					s.signer.Sign(&m)
-					return export.XLSX(buf, doc, m)
+		return s.servePublic(c, publicKey{route: "file." + format, lang: lang}, s.pactFileBuilder(format, lang))
+	}
+}
+
+// pactFileBuilder makes one document of the present public Pact.
+func (s *Server) pactFileBuilder(format, lang string) func(ctx context.Context) (*built, error) {
+	return func(ctx context.Context) (*built, error) {
+		if format == "csv.manifest" {
+			return s.csvManifest(ctx, lang)
+		}
+		_, body, snap, err := s.pactDocument(ctx, lang, func(doc *pact.Document, buf *bytes.Buffer) error {
+			switch format {
+			case "pdf":
+				pages, err := s.pdf.Render(doc)
+				if err != nil {
+					return err
 				}
-			})
-			if err != nil {
-				return nil, err
+				return export.PDF(buf, doc, s.signer, pages)
+			case "csv":
+				return export.CSV(buf, doc)
+			case "json":
+				m := pact.NewManifest(doc, "json")
+				s.signer.Sign(&m)
+				return export.JSON(buf, doc, m)
+			default:
+				m := pact.NewManifest(doc, "xlsx")
+				s.signer.Sign(&m)
+				return export.XLSX(buf, doc, m)
 			}
-			b := &built{body: body, contentType: types[format], lastModified: snap.changed,
-				filename: "pacte-" + lang + "." + format}
-			if format == "json" {
-				b.filename = "" // read in place by scripts and browsers
-			}
-			return b, nil
 		})
+		if err != nil {
+			return nil, err
+		}
+		b := &built{body: body, contentType: fileType(format), lastModified: snap.changed,
+			filename: "pacte-" + lang + "." + format}
+		if format == "json" {
+			b.filename = "" // read in place by scripts and browsers
+		}
+		return b, nil
+	}
+}
+
+// warmDocuments makes the Pact's PDFs (seconds each for hundreds of
+// measures) in the background once the public Pact has changed, so that
+// the next reader does not wait for them. Run by Start, stopped by Close.
+//
+// The Pact must stay unchanged for Config.PDFAhead first, so that a burst
+// of publications costs one making.
+func (s *Server) warmDocuments(ctx context.Context) {
+	defer close(s.public.done)
+	delay := s.cfg.PDFAhead
+	if delay == 0 {
+		delay = 2 * time.Second
+	}
+	if delay < 0 {
+		<-ctx.Done()
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.public.changed:
+		}
+		timer := time.NewTimer(delay)
+		for settled := false; !settled; {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-s.public.changed:
+				timer.Reset(delay)
+			case <-timer.C:
+				settled = true
+			}
+		}
+		for _, lang := range models.Locales {
+			key := publicKey{route: "file.pdf", lang: lang}
+			if _, err := s.publicEntry(ctx, key, s.pactFileBuilder("pdf", lang)); err != nil && ctx.Err() == nil {
+				s.log.Warn("the Pact's PDF could not be made ahead", "lang", lang, "err", err)
+			}
+		}
 	}
 }
 

@@ -28,6 +28,11 @@ type publicSite struct {
 	version atomic.Int64
 	entries *cache[publicKey, *publicEntry]
 	flight  singleflight.Group
+	// changed wakes the warmer (public_documents.go) after a change; one
+	// pending wake is enough.
+	changed chan struct{}
+	stop    context.CancelFunc // the warmer's, set by Start
+	done    chan struct{}      // closed when the warmer has stopped
 }
 
 type publicKey struct {
@@ -45,7 +50,7 @@ type publicEntry struct {
 
 func newPublicSite() *publicSite {
 	return &publicSite{entries: newCache[publicKey, *publicEntry](512, 256<<20,
-		func(e *publicEntry) int { return len(e.body) })}
+		func(e *publicEntry) int { return len(e.body) }), changed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // observe bumps the version on the events that change the public Pact: a
@@ -56,6 +61,10 @@ func (p *publicSite) observe(ev models.Event) {
 	switch ev.Type {
 	case "measure.published", "measure.unpublished", "measure.status_changed", "cosponsor.added", "cosponsor.removed":
 		p.version.Add(1)
+		select {
+		case p.changed <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -78,30 +87,9 @@ type built struct {
 // with build when the cached one is older than the public Pact. Concurrent
 // requests for the same response wait for one making.
 func (s *Server) servePublic(c echo.Context, key publicKey, build func(ctx context.Context) (*built, error)) error {
-	p := s.public
-	v := p.version.Load()
-	e, ok := p.entries.get(key)
-	if !ok || e.version != v {
-		flightKey := key.route + "\x00" + key.lang + "\x00" + key.query + "\x00" + strconv.FormatInt(v, 10)
-		res, err, _ := p.flight.Do(flightKey, func() (any, error) {
-			// Not the request's context: the response is shared by every
-			// reader waiting for it.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), time.Minute)
-			defer cancel()
-			b, err := build(ctx)
-			if err != nil {
-				return nil, err
-			}
-			sum := sha256.Sum256(b.body)
-			ne := &publicEntry{version: v, body: b.body, contentType: b.contentType, filename: b.filename,
-				etag: `"` + hex.EncodeToString(sum[:16]) + `"`, lastModified: b.lastModified.UTC().Truncate(time.Second)}
-			p.entries.put(key, ne)
-			return ne, nil
-		})
-		if err != nil {
-			return err
-		}
-		e = res.(*publicEntry)
+	e, err := s.publicEntry(c.Request().Context(), key, build)
+	if err != nil {
+		return err
 	}
 	h := c.Response().Header()
 	h.Set("ETag", e.etag)
@@ -119,6 +107,36 @@ func (s *Server) servePublic(c echo.Context, key publicKey, build func(ctx conte
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, e.contentType, e.body)
+}
+
+// publicEntry gives the cached response of key for the present state of
+// the public Pact, making it with build when there is none.
+func (s *Server) publicEntry(ctx context.Context, key publicKey, build func(ctx context.Context) (*built, error)) (*publicEntry, error) {
+	p := s.public
+	v := p.version.Load()
+	if e, ok := p.entries.get(key); ok && e.version == v {
+		return e, nil
+	}
+	flightKey := key.route + "\x00" + key.lang + "\x00" + key.query + "\x00" + strconv.FormatInt(v, 10)
+	res, err, _ := p.flight.Do(flightKey, func() (any, error) {
+		// Not the caller's context: the response is shared by every
+		// reader waiting for it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		b, err := build(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b.body)
+		ne := &publicEntry{version: v, body: b.body, contentType: b.contentType, filename: b.filename,
+			etag: `"` + hex.EncodeToString(sum[:16]) + `"`, lastModified: b.lastModified.UTC().Truncate(time.Second)}
+		p.entries.put(key, ne)
+		return ne, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*publicEntry), nil
 }
 
 // notModified applies If-None-Match, or else If-Modified-Since (RFC 9110

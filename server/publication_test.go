@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"pacte/models"
 	"pacte/pact/pdf"
@@ -174,12 +177,17 @@ func TestPublicPact_NotFoundIsTheSame(t *testing.T) {
 // TestPublicPact_UnpublishedWhileMade: a measure unpublished while the PDF
 // is being made is not in the PDF that is served.
 func TestPublicPact_UnpublishedWhileMade(t *testing.T) {
+	// The hook runs in the request's goroutine or in the background
+	// maker's: the one-shot action is taken under a lock.
+	var mu sync.Mutex
 	var unpublish func()
 	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) {
 		c.DocumentMade = func() {
-			if unpublish != nil {
-				f := unpublish
-				unpublish = nil // once
+			mu.Lock()
+			f := unpublish
+			unpublish = nil // once
+			mu.Unlock()
+			if f != nil {
 				f()
 			}
 		}
@@ -191,11 +199,13 @@ func TestPublicPact_UnpublishedWhileMade(t *testing.T) {
 	goes := pubApprove(t, ac, rc, "Mesure retirée GOESQX")
 	msDo(t, rc, "POST", msPath(stays.ID, "/publish"), nil, 200, nil)
 	msDo(t, rc, "POST", msPath(goes.ID, "/publish"), nil, 200, nil)
+	mu.Lock()
 	unpublish = func() {
 		if _, err := app.Store.UnpublishMeasure(context.Background(), reviewer, goes.ID, "Retirée pendant la fabrication."); err != nil {
 			t.Errorf("unpublish: %v", err)
 		}
 	}
+	mu.Unlock()
 	r := pubGet(t, app, "/pacte.pdf")
 	if r.Status != 200 {
 		t.Fatalf("/pacte.pdf: %d", r.Status)
@@ -205,7 +215,36 @@ func TestPublicPact_UnpublishedWhileMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := string(files["pacte.json"])
-	if unpublish != nil || !strings.Contains(data, "STAYSQX") || strings.Contains(data, "GOESQX") {
-		t.Fatalf("the PDF made while a measure was unpublished holds it (hook ran: %v)", unpublish == nil)
+	mu.Lock()
+	ran := unpublish == nil
+	mu.Unlock()
+	if !ran || !strings.Contains(data, "STAYSQX") || strings.Contains(data, "GOESQX") {
+		t.Fatalf("the PDF made while a measure was unpublished holds it (hook ran: %v)", ran)
+	}
+}
+
+// TestPublicPact_PDFMadeAhead: after a publication the PDFs are made in the
+// background, so the next reader gets one without waiting for it.
+func TestPublicPact_PDFMadeAhead(t *testing.T) {
+	var made atomic.Int32
+	app := servertest.New(t, models.SQLite, servertest.WithConfig(func(c *server.Config) {
+		c.DocumentMade = func() { made.Add(1) }
+		c.PDFAhead = 100 * time.Millisecond
+	}))
+	author := app.User(models.RoleMember, "ausim")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ac, rc := app.Login(author), app.Login(reviewer)
+	m := pubApprove(t, ac, rc, "Archivage électronique à valeur probante")
+	msDo(t, rc, "POST", msPath(m.ID, "/publish"), nil, 200, nil)
+	waitWithin(t, 30*time.Second, "the three PDFs to be made ahead", func() bool { return made.Load() >= 3 })
+	before := made.Load()
+	for _, lang := range []string{"fr", "en", "ar"} {
+		r := pubGet(t, app, "/pacte.pdf?lang="+lang)
+		if r.Status != 200 || !strings.HasPrefix(string(r.Body), "%PDF-") {
+			t.Fatalf("/pacte.pdf?lang=%s: %d", lang, r.Status)
+		}
+	}
+	if made.Load() != before {
+		t.Fatalf("the PDFs were made again on request (%d makings, %d before)", made.Load(), before)
 	}
 }

@@ -70,6 +70,9 @@ type Config struct {
 	// is made and before it is checked against the published measures
 	// (tests unpublish a measure there).
 	DocumentMade func()
+	// PDFAhead is how long the public Pact must stay unchanged before its
+	// PDFs are made in the background (0: 2 s; negative: never).
+	PDFAhead time.Duration
 	// Mailer replaces the transport (tests that read what was sent).
 	Mailer mail.Sender
 	// Jobs tunes the background work's timings; zero fields take the
@@ -239,6 +242,10 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // not wait for hijacked connections), then the hub's and co-editing's
 // background work.
 func (s *Server) Close() {
+	if s.public.stop != nil {
+		s.public.stop()
+		<-s.public.done
+	}
 	s.jobs.Close()
 	s.hub.Close()
 	s.notifier.Close()

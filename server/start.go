@@ -54,5 +54,8 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		return err
 	}
 	s.notifier.Start()
+	warm, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.public.stop = stop
+	go s.warmDocuments(warm)
 	return s.jobs.Start(ctx)
 }

@@ -114,7 +114,10 @@ func start(t testing.TB, engine string, o models.Options, opts []Option) *App {
 	console := &LogBuffer{}
 	outbox := &Outbox{}
 	cfg := server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console, Mailer: outbox,
-		Jobs: jobs.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}}
+		Jobs: jobs.Config{PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second},
+		// PDFs are not made ahead after each publication of every test
+		// (seconds of CPU under -race); the test of it turns it on.
+		PDFAhead: -1}
 	set := &setup{cfg: &cfg}
 	for _, opt := range opts {
 		opt(set)
