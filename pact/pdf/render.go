@@ -91,7 +91,7 @@ func (r *Renderer) Render(doc *pact.Document) (pdf []byte, err error) {
 		}
 	}()
 	rtl := doc.Lang == "ar"
-	d := &docBuilder{s: newSetter(r.tf, rtl), markdown: newMarkdown(), doc: doc, loc: r.loc, colon: ": "}
+	d := &docBuilder{s: newSetter(r.tf.own(), rtl), markdown: newMarkdown(), doc: doc, loc: r.loc, colon: ": "}
 	if doc.Lang == "fr" {
 		d.colon = "\u00a0: " // French sets a space before the colon
 	}

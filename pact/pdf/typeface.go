@@ -53,6 +53,30 @@ func loadTypefaces() (*typefaces, error) {
 	return &tf, nil
 }
 
+// own gives one render its own copies of the tables that writing a font
+// subset changes in place: the subsetter of github.com/tdewolff/font
+// "copies" maxp, head, hhea and OS/2 by taking their address, so two
+// renders closing at once would write the same structs. The glyph data
+// stays shared; it is only read.
+func (tf *typefaces) own() *typefaces {
+	clone := func(f *canvas.Font) *canvas.Font {
+		c, sfnt := *f, *f.SFNT
+		maxp, head, hhea := *sfnt.Maxp, *sfnt.Head, *sfnt.Hhea
+		sfnt.Maxp, sfnt.Head, sfnt.Hhea = &maxp, &head, &hhea
+		if sfnt.OS2 != nil {
+			os2 := *sfnt.OS2
+			sfnt.OS2 = &os2
+		}
+		c.SFNT = &sfnt
+		return &c
+	}
+	return &typefaces{
+		sans: clone(tf.sans), sansBold: clone(tf.sansBold),
+		arabic: clone(tf.arabic), arabicBold: clone(tf.arabicBold),
+		mono: clone(tf.mono),
+	}
+}
+
 // font picks the font for rune r in style st, given the font of the rune
 // before (prev, may be nil). Arabic letters always take the Arabic face;
 // spaces, digits and punctuation stay in the face of what precedes them
