@@ -181,11 +181,18 @@ func (b *Browser) setUp(tab *Tab, ctx context.Context) {
 
 // NewWindow opens a second, independent browser: a new browser context in
 // the same Chromium process, with its own cookies and storage.
-func (tab *Tab) NewWindow(name string) *Tab {
+//
+// listeners hear the window's events from the start (a tab's listeners are
+// set when it is made): a test that watches responses passes its own.
+func (tab *Tab) NewWindow(name string, listeners ...func(ev any)) *Tab {
 	tab.T.Helper()
 	b := tab.B
 	nt := &Tab{B: b, T: tab.T, App: tab.App, Name: name, console: &consoleLog{}}
-	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext(), chromedp.WithListener(nt.console.listen))
+	opts := []chromedp.ContextOption{chromedp.WithNewBrowserContext(), chromedp.WithListener(nt.console.listen)}
+	for _, l := range listeners {
+		opts = append(opts, chromedp.WithListener(l))
+	}
+	ctx, cancel := chromedp.NewContext(b.root, opts...)
 	tab.T.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		tab.T.Fatalf("open window %s: %v", name, err)
@@ -282,7 +289,12 @@ func (tab *Tab) Select(sel, value string) {
 // picks from a list would also break the line.)
 func (tab *Tab) Press(keys string) {
 	tab.T.Helper()
-	tab.step(fmt.Sprintf("press %q", keys), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	tab.step(fmt.Sprintf("press %q", keys), keyAction(keys, 0))
+}
+
+// keyAction presses keys as Press does, with modifiers held (8: Shift).
+func keyAction(keys string, modifiers int64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for _, r := range keys {
 			if r == '\n' {
 				r = '\r'
@@ -296,13 +308,14 @@ func (tab *Tab) Press(keys string) {
 				case ev.Type == input.DispatchKeyEventTypeKeyDown && typed:
 					ev.Text, ev.UnmodifiedText = string(r), string(r)
 				}
+				ev.Modifiers |= modifiers
 				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *ev); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
-	}))
+	})
 }
 
 // WaitVisible waits until an element is shown.

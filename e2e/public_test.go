@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -145,20 +144,12 @@ func (l *setCookieLog) seen() (int, []string) {
 	return l.responses, append([]string(nil), l.cookies...)
 }
 
-// visitorWindow is NewWindow with a listener for the Set-Cookie headers of
-// every response (a tab's listeners are set when it is made).
+// visitorWindow is a new window whose responses' Set-Cookie headers are
+// recorded.
 func visitorWindow(tab *Tab, name string) (*Tab, *setCookieLog) {
 	tab.T.Helper()
-	b, cookies := tab.B, &setCookieLog{}
-	nt := &Tab{B: b, T: tab.T, App: tab.App, Name: name, console: &consoleLog{}}
-	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext(),
-		chromedp.WithListener(nt.console.listen), chromedp.WithListener(cookies.listen))
-	tab.T.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		tab.T.Fatalf("open window %s: %v", name, err)
-	}
-	b.setUp(nt, ctx)
-	return nt, cookies
+	cookies := &setCookieLog{}
+	return tab.NewWindow(name, cookies.listen), cookies
 }
 
 // assertNoCookie fails when the page can read a cookie, when the browser
@@ -183,32 +174,6 @@ func assertNoCookie(tab *Tab, cookies *setCookieLog, where string) {
 	} else if len(set) > 0 {
 		tab.T.Errorf("[%s] %s: %d Set-Cookie headers: %q", tab.Name, where, len(set), set)
 	}
-}
-
-// keyAction presses keys as Press does, with modifiers held (8: Shift).
-func keyAction(keys string, modifiers int64) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		for _, r := range keys {
-			if r == '\n' {
-				r = '\r'
-			}
-			events := kb.Encode(r)
-			typed := slices.ContainsFunc(events, func(ev *input.DispatchKeyEventParams) bool { return ev.Type == input.DispatchKeyEventTypeChar })
-			for _, ev := range events {
-				switch {
-				case ev.Type == input.DispatchKeyEventTypeChar:
-					continue
-				case ev.Type == input.DispatchKeyEventTypeKeyDown && typed:
-					ev.Text, ev.UnmodifiedText = string(r), string(r)
-				}
-				ev.Modifiers |= modifiers
-				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *ev); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
 }
 
 const shift = 8

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -74,11 +75,14 @@ func measureAccess(db *gorm.DB, id int64) (MeasureAccess, error) {
 		LeadOrganizationID int64
 		Visibility         string
 		Status             string
+		PublishedRevision  *int
+		PublishedAt        *time.Time
 	}
-	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status").Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := db.Table("measures").Select("id, lead_organization_id, visibility, status, published_revision, published_at").Where("id = ?", id).Take(&row).Error; err != nil {
 		return MeasureAccess{}, lookupError(err, NotFound("Measure"))
 	}
-	m := MeasureAccess{ID: row.ID, LeadOrgID: row.LeadOrganizationID, Visibility: row.Visibility, Status: row.Status}
+	m := MeasureAccess{ID: row.ID, LeadOrgID: row.LeadOrganizationID, Visibility: row.Visibility, Status: row.Status,
+		Approved: row.PublishedRevision != nil, Published: row.PublishedAt != nil}
 	if err := db.Table("measure_cosponsors").Where("measure_id = ?", id).Order("organization_id").Pluck("organization_id", &m.CosponsorOrgIDs).Error; err != nil {
 		return m, dbError(err)
 	}

@@ -334,33 +334,21 @@ func (s *Store) ReviewMeasure(ctx context.Context, actor *User, id int64, in Rev
 	var review *Review
 	var out *Measure
 	err := s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		t, ok := DecisionTransition(in.Decision)
+		m, err := tx.lockMeasureForForm(actor, ActReviewMeasure, id, func(fe FieldErrors) {
+			if !ok {
+				fe.Add("decision", "Choose approved, changes_requested or rejected.")
+			}
+			if (in.Decision == DecisionChangesRequested || in.Decision == DecisionRejected) && in.Note == "" {
+				fe.Add("note", "Give the reason: the editors need to know what to change or why the measure is rejected.")
+			}
+			checkNote(fe, in.Note, MaxReviewNote)
+			if in.Revision <= 0 {
+				fe.Add("revision", "Send the number of the revision you reviewed.")
+			}
+		})
 		if err != nil {
 			return err
-		}
-		// The state is checked after the fields, so that a note that is
-		// missing is reported as such whatever the measure's state.
-		stateErr := CheckMeasure(actor, ActReviewMeasure, m.Access())
-		if stateErr != nil && ErrorKind(stateErr) != EConflict {
-			return stateErr
-		}
-		fe := FieldErrors{}
-		t, ok := DecisionTransition(in.Decision)
-		if !ok {
-			fe.Add("decision", "Choose approved, changes_requested or rejected.")
-		}
-		if (in.Decision == DecisionChangesRequested || in.Decision == DecisionRejected) && in.Note == "" {
-			fe.Add("note", "Give the reason: the editors need to know what to change or why the measure is rejected.")
-		}
-		checkNote(fe, in.Note, MaxReviewNote)
-		if in.Revision <= 0 {
-			fe.Add("revision", "Send the number of the revision you reviewed.")
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		if stateErr != nil {
-			return stateErr
 		}
 		if in.Revision != m.Revision {
 			return StaleRevision(m.Revision)
@@ -389,6 +377,31 @@ func (s *Store) ReviewMeasure(ctx context.Context, actor *User, id int64, in Rev
 		return nil, nil, err
 	}
 	return review, out, nil
+}
+
+// lockMeasureForForm locks the measure for a step that comes with a form
+// (a review, a publication) and answers in the order a person can act on:
+// who may (404, 403), then what they sent (fields reports 422), then the
+// measure's state (409), so that a missing note is reported as such
+// whatever the state.
+func (tx *Tx) lockMeasureForForm(actor *User, act Action, id int64, fields func(FieldErrors)) (*Measure, error) {
+	m, err := tx.lockMeasure(id)
+	if err != nil {
+		return nil, err
+	}
+	stateErr := CheckMeasure(actor, act, m.Access())
+	if stateErr != nil && ErrorKind(stateErr) != EConflict {
+		return nil, stateErr
+	}
+	fe := FieldErrors{}
+	fields(fe)
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if stateErr != nil {
+		return nil, stateErr
+	}
+	return m, nil
 }
 
 // checkNote checks a workflow step's note (a review's, a publication's):
@@ -475,15 +488,16 @@ func (m *Measure) IsEditorID(userID int64) bool { return m.Access().IsEditor(&Us
 // Cosponsor signs the actor's federation up as a co-sponsor.
 func (s *Store) Cosponsor(ctx context.Context, actor *User, id int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.lockMeasureFor(actor, ActCosponsor, id); err != nil {
+		m, err := tx.lockMeasureFor(actor, ActCosponsor, id)
+		if err != nil {
 			return err
 		}
 		c := Cosponsor{MeasureID: id, OrganizationID: actor.OrgID(), UserID: actor.ID, CreatedAt: s.Now()}
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		_, err := tx.Emit(MeasureTopic(id), "cosponsor.added", actor, id, 0,
-			map[string]any{"organization_id": c.OrganizationID, "user": userRef(actor)})
+		_, err = tx.Emit(MeasureTopic(id), "cosponsor.added", actor, id, 0,
+			map[string]any{"organization_id": c.OrganizationID, "user": userRef(actor), "published_at": m.Item().PublishedAt})
 		return err
 	})
 }
@@ -491,14 +505,15 @@ func (s *Store) Cosponsor(ctx context.Context, actor *User, id int64) error {
 // Uncosponsor takes the actor's federation's co-sponsorship back.
 func (s *Store) Uncosponsor(ctx context.Context, actor *User, id int64) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.lockMeasureFor(actor, ActUncosponsor, id); err != nil {
+		m, err := tx.lockMeasureFor(actor, ActUncosponsor, id)
+		if err != nil {
 			return err
 		}
 		if err := tx.Exec("DELETE FROM measure_cosponsors WHERE measure_id = ? AND organization_id = ?", id, actor.OrgID()).Error; err != nil {
 			return err
 		}
-		_, err := tx.Emit(MeasureTopic(id), "cosponsor.removed", actor, id, 0,
-			map[string]any{"organization_id": actor.OrgID(), "user": userRef(actor)})
+		_, err = tx.Emit(MeasureTopic(id), "cosponsor.removed", actor, id, 0,
+			map[string]any{"organization_id": actor.OrgID(), "user": userRef(actor), "published_at": m.Item().PublishedAt})
 		return err
 	})
 }

@@ -30,26 +30,14 @@ func (s *Store) publication(ctx context.Context, actor *User, id int64, note str
 	}
 	var out *Measure
 	err := s.Write(ctx, func(tx *Tx) error {
-		m, err := tx.lockMeasure(id)
+		m, err := tx.lockMeasureForForm(actor, act, id, func(fe FieldErrors) {
+			if !publish && note == "" {
+				fe.Add("note", "Say why the measure is taken off the public Pact.")
+			}
+			checkNote(fe, note, MaxPublicationNote)
+		})
 		if err != nil {
 			return err
-		}
-		// Who may, then what was sent, then the measure's state: a missing
-		// note is reported as such whatever the state.
-		stateErr := CheckMeasure(actor, act, m.Access())
-		if stateErr != nil && ErrorKind(stateErr) != EConflict {
-			return stateErr
-		}
-		fe := FieldErrors{}
-		if !publish && note == "" {
-			fe.Add("note", "Say why the measure is taken off the public Pact.")
-		}
-		checkNote(fe, note, MaxPublicationNote)
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		if stateErr != nil {
-			return stateErr
 		}
 		before := m.Revision
 		now := s.stamp()

@@ -200,7 +200,7 @@ func (s *Server) pagePact(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		doc := s.document(snap, lang)
+		doc := s.doc(snap, lang)
 		p := s.newPublicPage(c, "pact", lang)
 		p.Title, p.Description, p.Doc = doc.Labels.Title, doc.Labels.Subtitle, doc
 		p.Data = portal(doc, snap, f, lang)
@@ -265,7 +265,7 @@ func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string)
 		return n
 	}
 	knownPillar, knownAxis := f.Pillar == "", f.Axis == ""
-	for _, p := range snap.pillars {
+	for _, p := range snap.refs.Pillars {
 		d.Pillars = append(d.Pillars, facet{Key: p.Key, Name: p.Name(lang), Selected: p.Key == f.Pillar,
 			Count: count("pillar", func(m pact.Measure) bool { return m.Pillar == p.Key })})
 		knownPillar = knownPillar || p.Key == f.Pillar
@@ -278,11 +278,7 @@ func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string)
 		}
 	}
 	knownOrg := f.Org == ""
-	for _, id := range sortedOrgIDs(snap) {
-		o := snap.orgs[id]
-		if o.Kind != "federation" {
-			continue
-		}
+	for _, o := range snap.refs.Federations {
 		d.Orgs = append(d.Orgs, facet{Key: o.Slug, Name: o.Name(lang), Selected: o.Slug == f.Org,
 			Count: count("org", func(m pact.Measure) bool {
 				return m.Lead.Slug == o.Slug || slices.ContainsFunc(m.Cosponsors, func(c pact.Organization) bool { return c.Slug == o.Slug })
@@ -291,15 +287,6 @@ func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string)
 	}
 	d.FilterBad = !knownPillar || !knownAxis || !knownOrg
 	return d
-}
-
-func sortedOrgIDs(snap *pactSnapshot) []int64 {
-	ids := make([]int64, 0, len(snap.orgs))
-	for id := range snap.orgs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // matchesText: every word of the query is in the measure's title, summary
@@ -367,7 +354,7 @@ func (s *Server) pagePublicMeasure(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		doc := s.document(snap, lang)
+		doc := s.doc(snap, lang)
 		var m *pact.Measure
 		for _, x := range doc.Measures() {
 			if x.ID == id {
@@ -427,7 +414,7 @@ func (s *Server) pagePactPrint(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		doc := s.document(snap, lang)
+		doc := s.doc(snap, lang)
 		p := s.newPublicPage(c, "print", lang)
 		p.Title, p.Description, p.Doc = doc.Labels.Title, doc.Labels.Subtitle, doc
 		p.Data = s.cfg.BaseURL + "/.well-known/pacte-signing-key"

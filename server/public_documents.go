@@ -30,12 +30,17 @@ type pagesRenderer interface {
 // while), it is made again, so that a measure unpublished meanwhile is not
 // in it.
 func (s *Server) pactDocument(ctx context.Context, lang string, write func(doc *pact.Document, buf *bytes.Buffer) error) (*pact.Document, []byte, *pactSnapshot, error) {
+	snap, err := s.pactSnapshot(ctx)
 	for attempt := 0; ; attempt++ {
-		snap, err := s.pactSnapshot(ctx)
+		if attempt > 0 {
+			// Read again, not from the shared snapshot: the change may
+			// come from another instance and not be heard here yet.
+			snap, err = s.loadPactSnapshot(ctx, s.public.version.Load())
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		doc := s.document(snap, lang)
+		doc := s.doc(snap, lang)
 		var buf bytes.Buffer
 		if err := write(doc, &buf); err != nil {
 			return nil, nil, nil, err
@@ -166,7 +171,7 @@ func (s *Server) csvManifest(ctx context.Context, lang string) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := s.document(snap, lang)
+	doc := s.doc(snap, lang)
 	m := pact.NewManifest(doc, "csv")
 	s.signer.Sign(&m)
 	var buf bytes.Buffer
@@ -186,7 +191,7 @@ func (s *Server) apiPublicMeasures(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		body, err := json.Marshal(map[string]any{"items": export.Items(s.document(snap, lang))})
+		body, err := json.Marshal(map[string]any{"items": export.Items(s.doc(snap, lang))})
 		if err != nil {
 			return nil, err
 		}

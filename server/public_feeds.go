@@ -23,7 +23,7 @@ func (s *Server) pactFeed(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		doc := s.document(snap, lang)
+		doc := s.doc(snap, lang)
 		t := func(k string) string { return s.i18n.T(lang, k) }
 		f := &feeds.Feed{Title: doc.Labels.Title, Description: t("portal.feed.subtitle"),
 			Link: &feeds.Link{Href: s.cfg.BaseURL + "/pacte" + langQuery(lang)}, Author: &feeds.Author{Name: doc.Labels.Title},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,7 @@ type publicSite struct {
 	version atomic.Int64
 	entries *cache[publicKey, *publicEntry]
 	flight  singleflight.Group
+	snap    atomic.Pointer[pactSnapshot] // the latest read (pactSnapshot)
 	// changed wakes the warmer (public_documents.go) after a change; one
 	// pending wake is enough.
 	changed chan struct{}
@@ -53,19 +55,35 @@ func newPublicSite() *publicSite {
 		func(e *publicEntry) int { return len(e.body) }), changed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-// observe bumps the version on the events that change the public Pact: a
-// publication, an unpublication, an approval (an amendment of a published
-// measure), a change of co-sponsors. Called by the hub for every event, in
-// order, whichever instance wrote it.
+// observe bumps the version on the events that change the public Pact
+// (changesPublicPact). Called by the hub for every event, in order,
+// whichever instance wrote it.
 func (p *publicSite) observe(ev models.Event) {
-	switch ev.Type {
-	case "measure.published", "measure.unpublished", "measure.status_changed", "cosponsor.added", "cosponsor.removed":
-		p.version.Add(1)
-		select {
-		case p.changed <- struct{}{}:
-		default:
-		}
+	if !changesPublicPact(ev) {
+		return
 	}
+	p.version.Add(1)
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
+// changesPublicPact reports whether ev can change what the public sees:
+// a publication or unpublication, or a change of status or co-sponsors of
+// a measure that is published (an amendment approved, a federation
+// joining). Drafts moving along leave the public caches and PDFs alone.
+func changesPublicPact(ev models.Event) bool {
+	switch ev.Type {
+	case "measure.published", "measure.unpublished":
+		return true
+	case "measure.status_changed":
+		m, _ := ev.Data()["measure"].(map[string]any)
+		return m["published_at"] != nil
+	case "cosponsor.added", "cosponsor.removed":
+		return ev.Data()["published_at"] != nil
+	}
+	return false
 }
 
 // fresh reports whether the response of key is cached for the present
@@ -181,24 +199,47 @@ func splitETags(h string) []string {
 }
 
 // pactSnapshot is the public Pact read from the database at one moment,
-// language-independent.
+// with the reference data that names things. It is made once per state of
+// the public Pact (version) and shared by every response of that state;
+// each language's arrangement of it is made once too (doc).
 type pactSnapshot struct {
+	version  int64
 	measures []models.PublicMeasure
-	pillars  []models.Pillar
-	orgs     map[int64]models.Organization
+	refs     *measureRefs
 	changed  time.Time
+
+	mu   sync.Mutex
+	docs map[string]*pact.Document // by language, read only once made
 }
 
+// pactSnapshot gives the snapshot of the present state, reading it once.
 func (s *Server) pactSnapshot(ctx context.Context) (*pactSnapshot, error) {
+	v := s.public.version.Load()
+	if snap := s.public.snap.Load(); snap != nil && snap.version == v {
+		return snap, nil
+	}
+	res, err, _ := s.public.flight.Do("snapshot\x00"+strconv.FormatInt(v, 10), func() (any, error) {
+		snap, err := s.loadPactSnapshot(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		s.public.snap.Store(snap)
+		return snap, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*pactSnapshot), nil
+}
+
+// loadPactSnapshot reads the public Pact from the database, for the state
+// version (the one the caller saw before reading).
+func (s *Server) loadPactSnapshot(ctx context.Context, version int64) (*pactSnapshot, error) {
 	ms, err := s.store.PublicMeasures(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pillars, err := s.store.Taxonomy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	orgs, err := s.store.Organizations(ctx)
+	refs, err := s.measureRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +247,19 @@ func (s *Server) pactSnapshot(ctx context.Context) (*pactSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &pactSnapshot{measures: ms, pillars: pillars, orgs: map[int64]models.Organization{}, changed: changed}
-	for _, o := range orgs {
-		snap.orgs[o.ID] = o
+	return &pactSnapshot{version: version, measures: ms, refs: refs, changed: changed, docs: map[string]*pact.Document{}}, nil
+}
+
+// doc is the snapshot arranged as the Pact in one language, made once.
+func (s *Server) doc(snap *pactSnapshot, lang string) *pact.Document {
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	d, ok := snap.docs[lang]
+	if !ok {
+		d = s.document(snap, lang)
+		snap.docs[lang] = d
 	}
-	return snap, nil
+	return d
 }
 
 // stillCurrent reports whether the published measures are still the ones
@@ -232,10 +281,10 @@ func (s *Server) document(snap *pactSnapshot, lang string) *pact.Document {
 	doc := &pact.Document{Lang: lang, Issuer: s.cfg.BaseURL, GeneratedAt: s.store.Now().UTC(),
 		Labels: pact.LabelsFor(s.i18n, lang, len(snap.measures))}
 	org := func(id int64) pact.Organization {
-		o := snap.orgs[id]
+		o := snap.refs.OrgByID[id]
 		return pact.Organization{Slug: o.Slug, Name: o.Name(lang)}
 	}
-	for _, p := range snap.pillars {
+	for _, p := range snap.refs.Pillars {
 		pp := pact.Pillar{Key: p.Key, Name: p.Name(lang)}
 		axes := append([]models.Axis{{Key: "", PillarKey: p.Key}}, p.Axes...)
 		for _, a := range axes {

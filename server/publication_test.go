@@ -148,6 +148,49 @@ func TestPublicPact_Cache(t *testing.T) {
 	}
 }
 
+// TestPublicPact_VersionFollowsPublicChanges: the public caches and the
+// PDFs made ahead are keyed on a version that moves on a publication, an
+// unpublication and changes to a published measure, and not when drafts
+// move along (each bump re-renders three PDFs in the background).
+func TestPublicPact_VersionFollowsPublicChanges(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	author := app.User(models.RoleMember, "apebi")
+	other := app.User(models.RoleMember, "mnc")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ac, oc, rc := app.Login(author), app.Login(other), app.Login(reviewer)
+	// Each event that counts moves the version twice: in the writer's
+	// commit hook (its next read is fresh) and when the hub publishes it
+	// (as on every instance). The hub observes events in order, so waiting
+	// for the version a later event gives proves the earlier ones gave none.
+	waitVersion := func(step string, want int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for app.Server.PublicVersion() < want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // room for a wrong extra bump to show
+		if got := app.Server.PublicVersion(); got != want {
+			t.Fatalf("%s: public version %d, want %d", step, got, want)
+		}
+	}
+	v := app.Server.PublicVersion()
+
+	m := pubApprove(t, ac, rc, "Cloud souverain pour les administrations") // created, submitted, approved
+	draft := msCreate(t, ac, "Brouillon ouvert à la plateforme")
+	msDo(t, ac, "PATCH", msPath(draft.ID), map[string]any{"visibility": "platform", "revision": draft.Revision}, 200, nil)
+	msDo(t, oc, "POST", msPath(draft.ID, "/cosponsor"), nil, 201, nil)
+	msDo(t, rc, "POST", msPath(m.ID, "/publish"), nil, 200, nil)
+	waitVersion("drafts moving, then a publication", v+2)
+
+	msDo(t, ac, "POST", msPath(m.ID, "/amend"), nil, 200, nil)
+	waitVersion("a published measure amended", v+4)
+	msDo(t, oc, "POST", msPath(m.ID, "/cosponsor"), nil, 201, nil)
+	waitVersion("a published measure co-sponsored", v+6)
+	msDo(t, oc, "DELETE", msPath(draft.ID, "/cosponsor"), nil, 204, nil)
+	msDo(t, rc, "POST", msPath(m.ID, "/unpublish"), map[string]any{"note": "Mise à jour juridique."}, 200, nil)
+	waitVersion("a draft's co-sponsor leaving, then an unpublication", v+8)
+}
+
 // TestPublicPact_NotFoundIsTheSame: an unpublished measure, a private draft
 // and an id that never existed get the same 404, with no cookie.
 func TestPublicPact_NotFoundIsTheSame(t *testing.T) {
