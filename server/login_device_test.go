@@ -20,7 +20,7 @@ func TestLoginLimits_DeviceCookieKeepsOwnerIn(t *testing.T) {
 		u := app.User(models.RoleMember, "apebi")
 		other := app.User(models.RoleMember, "apebi")
 		// The owner signed in from this browser before, then signed out.
-		owner := app.Login(u)
+		owner := app.LoginWithPassword(u)
 		if setCookie(owner.Request("DELETE", "/api/v1/session", nil), "pacte_session") == nil {
 			t.Fatal("sign-out did not clear the session")
 		}
@@ -33,7 +33,7 @@ func TestLoginLimits_DeviceCookieKeepsOwnerIn(t *testing.T) {
 		}
 		owner.CSRF = ""
 		// A browser that signed in to another account.
-		elsewhere := app.Login(other)
+		elsewhere := app.LoginWithPassword(other)
 		elsewhere.Request("DELETE", "/api/v1/session", nil)
 		elsewhere.CSRF = ""
 

@@ -30,7 +30,9 @@ const (
 	deviceCookie = "pacte_device"
 )
 
-func (s *Server) sessionCookieName() string {
+// SessionCookieName is the name of the session cookie: __Host-prefixed
+// behind HTTPS.
+func (s *Server) SessionCookieName() string {
 	if s.secure {
 		return hostSessionCookie
 	}
@@ -152,7 +154,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set("bearer", true)
 			return next(c)
 		}
-		if ck, err := c.Cookie(s.sessionCookieName()); err == nil && ck.Value != "" {
+		if ck, err := c.Cookie(s.SessionCookieName()); err == nil && ck.Value != "" {
 			sess, u, err := s.store.SessionUser(ctx, ck.Value)
 			switch {
 			case err == nil:
@@ -334,11 +336,11 @@ func (s *Server) denied(c echo.Context, why string) {
 }
 
 func (s *Server) setSessionCookie(c echo.Context, raw string) {
-	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: raw, Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: s.SessionCookieName(), Value: raw, Path: "/", HttpOnly: true,
 		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(models.SessionAbsolute.Seconds())})
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: s.sessionCookieName(), Value: "", Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: s.SessionCookieName(), Value: "", Path: "/", HttpOnly: true,
 		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
