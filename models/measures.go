@@ -419,17 +419,21 @@ func (f MeasureFilter) Validate() error {
 // SQL twin of CanSeeMeasure (a test checks they agree), so lists and search
 // never reveal a measure its page would deny.
 func visibleTo(q *gorm.DB, u *User) *gorm.DB {
-	if !u.Active() {
+	return scopeWhere(q, ScopeOf(u))
+}
+
+// scopeWhere is MeasureScope in SQL.
+func scopeWhere(q *gorm.DB, s MeasureScope) *gorm.DB {
+	switch {
+	case s.None:
 		return q.Where("1 = 0")
-	}
-	if u.Role == RoleAdmin || u.Role == RoleModerator {
+	case s.All:
 		return q
 	}
-	org := u.OrgID()
 	return q.Where(`(measures.visibility = ? OR measures.lead_organization_id = ?
 		OR EXISTS (SELECT 1 FROM measure_cosponsors c WHERE c.measure_id = measures.id AND c.organization_id = ?)
 		OR EXISTS (SELECT 1 FROM measure_editors e WHERE e.measure_id = measures.id AND e.user_id = ?))`,
-		VisibilityPlatform, org, org, u.ID)
+		VisibilityPlatform, s.OrgID, s.OrgID, s.UserID)
 }
 
 func (s *Store) filteredMeasures(ctx context.Context, viewer *User, f MeasureFilter) *gorm.DB {

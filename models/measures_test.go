@@ -88,6 +88,9 @@ func TestStore_ListVisibilityMatchesPolicy(t *testing.T) {
 					if models.CanSeeMeasure(u, full.Access()) {
 						want = append(want, m.ID)
 					}
+					if models.ScopeOf(u).Sees(full.Access()) != models.CanSeeMeasure(u, full.Access()) {
+						t.Errorf("%s of org %d, measure %d: the scope and CanSeeMeasure disagree", u.Role, u.OrgID(), m.ID)
+					}
 				}
 				for _, f := range []models.MeasureFilter{{Limit: 200}, {Limit: 200, Query: "m "}, {Limit: 200, Pillar: "enablers"}} {
 					page, err := s.ListMeasures(ctx, u, f)

@@ -1,5 +1,7 @@
 package models
 
+import "slices"
+
 // Measure actions. Their object is a MeasureAccess (or a *Measure), except
 // ActCreateMeasure, whose object is nil.
 const (
@@ -40,6 +42,41 @@ func CanSeeMeasure(u *User, m MeasureAccess) bool {
 		return true
 	}
 	return m.InFederations(u)
+}
+
+// MeasureScope is CanSeeMeasure (and, for comments, ActCommentViewHidden)
+// as data, for what selects many measures at once: the SQL of lists
+// (visibleTo) and the search index's filter. Both translate these fields
+// and nothing else, and a table test checks that Sees agrees with
+// CanSeeMeasure, so no list or search reveals what a page would deny.
+type MeasureScope struct {
+	None bool // an inactive account: nothing
+	All  bool // staff: every measure
+	// Otherwise a measure is visible when it is open to the platform, led
+	// or co-sponsored by OrgID (0: no federation), or edited by UserID.
+	UserID, OrgID int64
+	// HiddenComments: hidden comments' text is visible too (moderators).
+	HiddenComments bool
+}
+
+// ScopeOf gives the viewer's MeasureScope.
+func ScopeOf(u *User) MeasureScope {
+	if u == nil || !u.Active() {
+		return MeasureScope{None: true}
+	}
+	return MeasureScope{All: isStaff(u), UserID: u.ID, OrgID: u.OrgID(), HiddenComments: Can(u, ActModerate, nil)}
+}
+
+// Sees decides a measure on the scope's terms.
+func (s MeasureScope) Sees(m MeasureAccess) bool {
+	switch {
+	case s.None:
+		return false
+	case s.All:
+		return true
+	}
+	return m.Visibility == VisibilityPlatform || slices.Contains(m.EditorIDs, s.UserID) ||
+		s.OrgID != 0 && (m.LeadOrgID == s.OrgID || slices.Contains(m.CosponsorOrgIDs, s.OrgID))
 }
 
 // ActCollabEdit is pushing changes to a measure's shared text. obj:
