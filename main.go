@@ -29,6 +29,9 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == "backup" {
 		return backup(args[1:])
 	}
+	if len(args) > 0 && args[0] == "reindex" {
+		return reindex(args[1:])
+	}
 	if len(args) > 0 && args[0] == "verify" {
 		return verify.Command(context.Background(), args[1:], os.Stdout, os.Stderr)
 	}
@@ -58,7 +61,7 @@ func run(args []string) int {
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
 		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser,
 		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDir: filepath.Join(cfg.DataDir, "mail"),
-		DataDir: cfg.DataDir, SigningKey: cfg.SigningKey}, store)
+		DataDir: cfg.DataDir, SigningKey: cfg.SigningKey, SearchDir: searchDir(cfg)}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1
@@ -107,6 +110,37 @@ func newLogger(cfg config.Config) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
+
+// reindex rebuilds the search index from the database: pacte reindex
+// [--data-dir DIR]. The server must be stopped (it keeps its index
+// current itself, and rebuilds a missing or broken one at start).
+func reindex(args []string) int {
+	cfg, err := config.Load(args, os.Getenv, os.Stderr)
+	if err != nil {
+		if errors.Is(err, flagHelp) {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "pacte:", err)
+		return 2
+	}
+	log := newLogger(cfg)
+	store, err := models.Open(context.Background(), models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pacte: cannot open the database:", err)
+		return 1
+	}
+	defer store.Close()
+	n, err := server.Reindex(context.Background(), store, searchDir(cfg), log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pacte: reindex failed:", err)
+		return 1
+	}
+	fmt.Printf("search index rebuilt: %d measures, %d comments in %s\n", n.Measures, n.Comments, n.Took.Round(time.Millisecond))
+	return 0
+}
+
+// searchDir is where an instance keeps its search index.
+func searchDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "search") }
 
 // backup copies the SQLite database while Pacte runs: pacte backup FILE.
 func backup(args []string) int {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,9 +16,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"pacte/config"
+	"pacte/models"
 	"pacte/pact"
 	"pacte/pact/export"
 	"pacte/pact/export/exporttest"
+	"pacte/search"
 )
 
 // The compose file cannot be run here (no Docker engine), so this test reads
@@ -104,6 +107,33 @@ func TestRun_Backup(t *testing.T) {
 	}
 	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
 		t.Fatalf("backup file: %v", err)
+	}
+}
+
+// pacte reindex: rebuilds the index of a stopped instance's data directory
+// from its database, and refuses while a server holds the index.
+func TestRun_Reindex(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	store, err := models.Open(ctx, models.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	if code := run([]string{"reindex", "--data-dir", dir}); code != 0 {
+		t.Fatalf("reindex: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "search", "index_meta.json")); err != nil {
+		t.Fatalf("no index written: %v", err)
+	}
+	// A server holding the index: refused, and the index is left alone.
+	held, _, err := search.Open(filepath.Join(dir, "search"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if code := run([]string{"reindex", "--data-dir", dir}); code != 1 {
+		t.Fatalf("reindex of an index in use: exit %d, want 1", code)
 	}
 }
 

@@ -482,6 +482,8 @@ func (h *Hub) publishBatch(evs []models.Event) error {
 		h.collab.observe(he.Event, he.access, he.accessAt)
 		// The public Pact is made again after a publication (public_pact.go).
 		h.srv.public.observe(he.Event)
+		// The search index follows the log (search_index.go).
+		h.srv.search.observe(he.Event)
 		if he.Type == "user.updated" && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
 		}

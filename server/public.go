@@ -17,6 +17,7 @@ import (
 
 	"pacte/models"
 	"pacte/pact"
+	"pacte/search"
 )
 
 // The public Pact (docs/API.md "Publication, the public Pact and exports"):
@@ -201,9 +202,15 @@ func (s *Server) pagePact(c echo.Context) error {
 			return nil, err
 		}
 		doc := s.doc(snap, lang)
+		var matches map[int64]bool
+		if f.Query != "" {
+			if matches, err = s.publicMatches(ctx, f.Query); err != nil {
+				return nil, err
+			}
+		}
 		p := s.newPublicPage(c, "pact", lang)
 		p.Title, p.Description, p.Doc = doc.Labels.Title, doc.Labels.Subtitle, doc
-		p.Data = portal(doc, snap, f, lang)
+		p.Data = portal(doc, snap, f, lang, matches)
 		body, err := s.renderPublic(p)
 		if err != nil {
 			return nil, err
@@ -213,7 +220,7 @@ func (s *Server) pagePact(c echo.Context) error {
 }
 
 // portal filters the document and counts what each filter would keep.
-func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string) *portalData {
+func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string, matches map[int64]bool) *portalData {
 	all := doc.Measures()
 	d := &portalData{Filter: f, Total: len(all), Changed: snap.changed}
 	keep := func(m pact.Measure, ignore string) bool {
@@ -227,7 +234,7 @@ func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string)
 			!slices.ContainsFunc(m.Cosponsors, func(o pact.Organization) bool { return o.Slug == f.Org }) {
 			return false
 		}
-		if f.Query != "" && !matchesText(m, f.Query) {
+		if f.Query != "" && !matches[m.ID] {
 			return false
 		}
 		return true
@@ -289,28 +296,35 @@ func portal(doc *pact.Document, snap *pactSnapshot, f portalFilter, lang string)
 	return d
 }
 
-// matchesText: every word of the query is in the measure's title, summary
-// or body, case and accents aside. (Full-text search with stemming is the
-// signed-in /search; the public filter only narrows a short list.)
-func matchesText(m pact.Measure, query string) bool {
-	text := foldText(m.Title + "\n" + m.Summary + "\n" + m.Body)
-	for _, w := range strings.Fields(foldText(query)) {
-		if !strings.Contains(text, w) {
-			return false
+// publicMatches are the published measures the words find, through the
+// search index's published texts (the same analysis as the signed-in
+// search: accents, elisions, stems, Arabic forms). The page made from
+// them is cached for this state of the Pact, so the index is given a
+// moment to apply the latest events first.
+func (s *Server) publicMatches(ctx context.Context, words string) (map[int64]bool, error) {
+	if last, err := s.store.MaxEventID(ctx); err == nil {
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_ = s.search.caughtUp(wait, last) // late: the index answers as it is
+		cancel()
+	}
+	out := map[int64]bool{}
+	q := search.Query{Text: words, Types: []string{search.TypePublic}, Size: search.MaxSize}
+	for ; q.Offset < search.MaxDepth; q.Offset += q.Size {
+		res, err := s.search.ix.Search(ctx, search.Scope{Public: true}, q)
+		if err != nil {
+			if errors.Is(err, search.ErrQueryTooLong) {
+				return out, nil
+			}
+			return nil, err
+		}
+		for _, h := range res.Hits {
+			out[h.MeasureID] = true
+		}
+		if len(res.Hits) < q.Size {
+			break
 		}
 	}
-	return true
-}
-
-// foldText lowers case and drops accents and Arabic diacritics, as
-// pact.Slug does, keeping spaces.
-func foldText(s string) string {
-	var b strings.Builder
-	for _, w := range strings.Fields(s) {
-		b.WriteString(strings.ReplaceAll(pact.Slug(w), "-", " "))
-		b.WriteByte(' ')
-	}
-	return b.String()
+	return out, nil
 }
 
 // pageMeasureRedirect sends /pacte/:id (or a stale slug) to the measure's

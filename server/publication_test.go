@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,5 +290,38 @@ func TestPublicPact_PDFMadeAhead(t *testing.T) {
 	}
 	if made.Load() != before {
 		t.Fatalf("the PDFs were made again on request (%d makings, %d before)", made.Load(), before)
+	}
+}
+
+// TestPublicPact_Search: the portal's words filter goes through the search
+// index's published texts: folded and stemmed like the signed-in search,
+// and blind to drafts, to unpublished measures and to an amendment under
+// way.
+func TestPublicPact_Search(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	author := app.User(models.RoleMember, "apebi")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ac, rc := app.Login(author), app.Login(reviewer)
+	m := pubApprove(t, ac, rc, "La modernisation de l'État numérique")
+	msDo(t, rc, "POST", msPath(m.ID, "/publish"), nil, 200, nil)
+	pubApprove(t, ac, rc, "Fonds d'amorçage pour les jeunes pousses") // approved, never published
+	msCreate(t, ac, "Brouillon sur l'État des lieux")                 // a draft
+	msDo(t, ac, "POST", msPath(m.ID, "/amend"), nil, 200, nil)
+	cur := msGet(t, ac, m.ID)
+	msDo(t, ac, "PATCH", msPath(m.ID), map[string]any{"title": "Refonte du guichet unique", "revision": cur.Revision}, 200, nil)
+
+	count := func(q string) int {
+		t.Helper()
+		r := pubGet(t, app, "/pacte?q="+url.QueryEscape(q))
+		if r.Status != 200 {
+			t.Fatalf("/pacte?q=%s: %d", q, r.Status)
+		}
+		return strings.Count(string(r.Body), `class="public-measure"`)
+	}
+	for q, want := range map[string]int{"etat": 1, "numeriques": 1, "MODERNISER": 1, "modernisation": 1,
+		"amorcage": 0, "lieux": 0, "guichet": 0, "!!!": 1} {
+		if got := count(q); got != want {
+			t.Errorf("/pacte?q=%s shows %d measures, want %d", q, got, want)
+		}
 	}
 }

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	pages.POST("/measures/:id/follow", s.pageFollow(true))
 	pages.POST("/measures/:id/follow/delete", s.pageFollow(false))
 
+	pages.GET("/search", s.pageSearch) // search.go, pages_search.go
 	pages.GET("/measures", s.pageMeasures)
 	pages.GET("/measures/:id", s.pageMeasure)
 	pages.GET("/measures/:id/edit", s.pageMeasureEdit)
@@ -161,6 +162,7 @@ func (s *Server) routes() {
 	api.GET("/notifications", s.apiNotifications)
 	api.POST("/notifications/read", s.apiReadNotifications)
 	api.GET("/events", s.apiEvents)
+	api.GET("/search", s.apiSearch)
 
 	api.GET("/measures", s.apiListMeasures)
 	api.POST("/measures", s.apiCreateMeasure)

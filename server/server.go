@@ -66,6 +66,9 @@ type Config struct {
 	// instance). With neither, a key is made for this process only (tests).
 	DataDir    string
 	SigningKey string
+	// SearchDir holds this instance's full-text index (search_index.go);
+	// empty keeps it in memory, rebuilt at each start (tests).
+	SearchDir string
 	// DocumentMade, when set, is called after a document of the public Pact
 	// is made and before it is checked against the published measures
 	// (tests unpublish a measure there).
@@ -110,8 +113,12 @@ type Server struct {
 	refs         atomic.Pointer[cachedRefs]           // organisations and taxonomy (pages_measures.go)
 	// public serves the public Pact from rendered responses (public_pact.go).
 	public *publicSite
-	signer *pact.Signer  // signs the manifests of the Pact's documents
-	pdf    pagesRenderer // lays out the Pact as PDF
+	// search is the full-text index, following the event log
+	// (search_index.go); searchFresh says it must be filled at Start.
+	search      *searchIndex
+	searchFresh bool
+	signer      *pact.Signer  // signs the manifests of the Pact's documents
+	pdf         pagesRenderer // lays out the Pact as PDF
 	// cookieless are the routes that read no cookie and no token: the
 	// public Pact's (routes.go).
 	cookieless map[string]bool
@@ -171,6 +178,9 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		return nil, err
 	}
 	if s.views, err = loadViews(cat); err != nil {
+		return nil, err
+	}
+	if s.search, s.searchFresh, err = openSearchIndex(cfg.SearchDir, store, s.log); err != nil {
 		return nil, err
 	}
 	e := s.echo
@@ -249,6 +259,7 @@ func (s *Server) Close() {
 	s.jobs.Close()
 	s.hub.Close()
 	s.notifier.Close()
+	s.search.close()
 }
 
 // newJobs builds the job runner and its mail transport: SMTP when

@@ -54,6 +54,7 @@ func (s *Server) Start(ctx context.Context, opts StartOptions) error {
 		return err
 	}
 	s.notifier.Start()
+	s.search.start(ctx, s.searchFresh)
 	warm, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.public.stop = stop
 	go s.warmDocuments(warm)
