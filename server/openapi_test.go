@@ -378,9 +378,13 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.do(rc, "POST", mp+"/reviews", map[string]any{"decision": "approved", "revision": sub.Revision}, 201)
+	c.do(rc, "POST", mp+"/publish", map[string]any{"note": "Conforme."}, 200)
+	c.do(anon, "GET", "/api/v1/public/measures", nil, 200)
+	c.do(rc, "POST", mp+"/unpublish", map[string]any{"note": "Le temps d'une correction."}, 200)
+	c.do(ac, "GET", "/api/v1/search?q=texte&type=measure", nil, 200)
 	c.do(ac, "POST", mp+"/amend", nil, 200)
 	c.do(ac, "GET", mp, nil, 200) // with the published text
-	c.do(ac, "POST", mp+"/withdraw", map[string]any{"revision": sub.Revision + 2}, 200)
+	c.do(ac, "POST", mp+"/withdraw", map[string]any{"revision": sub.Revision + 4}, 200) // publish and unpublish saved one each
 	other := c.do(ac, "POST", "/api/v1/measures", map[string]any{"title": "Retiré", "summary": "Un autre.",
 		"body": "Texte.", "pillar": "enablers"}, 201)
 	op := "/api/v1/measures/" + id(other)
