@@ -34,6 +34,7 @@ type Index struct {
 
 	mu        sync.Mutex // serialises writes
 	lastEvent atomic.Int64
+	closeOnce sync.Once
 }
 
 // ErrInUse is Open's error when another process (a running server) holds
@@ -315,7 +316,10 @@ func (ix *Index) Count() (uint64, error) {
 
 // Close closes the index; searches still running may fail.
 func (ix *Index) Close() error {
-	if err := ix.b.Close(); err != nil {
+	// bleve panics on a second Close; a server closed twice must not.
+	var err error
+	ix.closeOnce.Do(func() { err = ix.b.Close() })
+	if err != nil {
 		return fmt.Errorf("search: close: %w", err)
 	}
 	return nil

@@ -383,7 +383,7 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 	c.do(rc, "POST", mp+"/unpublish", map[string]any{"note": "Le temps d'une correction."}, 200)
 	c.do(ac, "GET", "/api/v1/search?q=texte&type=measure", nil, 200)
 	c.do(ac, "POST", mp+"/amend", nil, 200)
-	c.do(ac, "GET", mp, nil, 200) // with the published text
+	c.do(ac, "GET", mp, nil, 200)                                                       // with the published text
 	c.do(ac, "POST", mp+"/withdraw", map[string]any{"revision": sub.Revision + 4}, 200) // publish and unpublish saved one each
 	other := c.do(ac, "POST", "/api/v1/measures", map[string]any{"title": "Retiré", "summary": "Un autre.",
 		"body": "Texte.", "pillar": "enablers"}, 201)
@@ -410,6 +410,8 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 	c.do(ac, "GET", "/api/v1/events?topic=user:"+strconv.FormatInt(author.ID, 10), nil, 200)
 	c.do(rc, "GET", "/api/v1/audit?object=measure:"+id(m), nil, 200)
 	c.do(mc, "GET", "/api/v1/audit", nil, 200)
+	c.do(rc, "GET", "/api/v1/dashboard?organization_id="+strconv.FormatInt(app.Org("apebi").ID, 10), nil, 200)
+	c.do(ac, "GET", "/api/v1/dashboard?from=2026-06-01&to=2026-05-01", nil, 422)
 
 	// Accounts.
 	c.do(mc, "GET", "/api/v1/users?role=member", nil, 200)
