@@ -137,6 +137,9 @@ func (s *Server) routes() {
 	reviewers.GET("/review", s.pageReviewQueue)
 	reviewers.GET("/review/export.csv", s.pageReviewQueueCSV)
 	s.group("", s.allowed(models.ActViewAudit, "")).GET("/audit", s.pageAudit)
+	dashboard := s.group("", s.allowed(models.ActViewDashboard, ""))
+	dashboard.GET("/dashboard", s.pageDashboard)
+	dashboard.GET("/dashboard/:file", s.dashboardCSV) // <figure>.csv
 	s.group("", s.allowed(models.ActModerate, "")).GET("/moderation", s.pageModeration)
 	admin := s.group("/admin", s.allowed(models.ActListUsers, "User"))
 	admin.GET("/users", s.pageUsers)
@@ -200,6 +203,7 @@ func (s *Server) routes() {
 	// The JSON API of one role.
 	s.group("/api/v1", s.allowed(models.ActListUsers, "User")).GET("/users", s.apiListUsers)
 	s.group("/api/v1", s.allowed(models.ActViewAudit, "")).GET("/audit", s.apiAudit)
+	s.group("/api/v1", s.allowed(models.ActViewDashboard, "")).GET("/dashboard", s.apiDashboard)
 	s.group("/api/v1", s.allowed(models.ActModerate, "")).GET("/moderation/comments", s.apiModerationQueue)
 }
 

@@ -111,6 +111,7 @@ type Server struct {
 	comments     *cache[commentsKey, *commentsEntry]  // measure pages' comments (pages_comments.go)
 	bodies       *cache[uint64, renderEntry]          // Markdown bodies (api_measures.go)
 	refs         atomic.Pointer[cachedRefs]           // organisations and taxonomy (pages_measures.go)
+	dashboards   *dashboardCache                      // the dashboard's figures (dashboard_cache.go)
 	// public serves the public Pact from rendered responses (public_pact.go).
 	public *publicSite
 	// search is the full-text index, following the event log
@@ -166,6 +167,7 @@ func New(cfg Config, store *models.Store) (*Server, error) {
 		measureViews: newMeasureViewCache(),
 		comments:     newCommentsCache(),
 		bodies:       newBodyCache(),
+		dashboards:   newDashboardCache(store),
 		public:       newPublicSite(),
 		cookieless:   map[string]bool{},
 	}

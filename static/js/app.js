@@ -1,1 +1,1 @@
-import"./chunks/chunk-JWRI3INB.js";
+import"./chunks/chunk-3WVJWEL7.js";

@@ -12,6 +12,7 @@ import { start as startNotifications } from "./notifications.js";
 import { start as startPageUpdates } from "./page-updates.js";
 import { startAxisFilters } from "./axis-filter.js";
 import { start as startMentions } from "./mentions.js";
+import { start as startDashboard } from "./dashboard.js";
 
 const api = Object.freeze({
   send: live.send,
@@ -31,6 +32,7 @@ function boot() {
   startNotifications();
   startAxisFilters();
   startMentions();
+  startDashboard();
   live.start();
 }
 
