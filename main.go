@@ -115,6 +115,20 @@ func newLogger(cfg config.Config) *slog.Logger {
 // [--data-dir DIR]. The server must be stopped (it keeps its index
 // current itself, and rebuilds a missing or broken one at start).
 func reindex(args []string) int {
+	return withStore(args, func(cfg config.Config, store *models.Store, log *slog.Logger) int {
+		n, err := server.Reindex(context.Background(), store, searchDir(cfg), log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pacte: reindex failed:", err)
+			return 1
+		}
+		fmt.Printf("search index rebuilt: %d measures, %d comments in %s\n", n.Measures, n.Comments, n.Took.Round(time.Millisecond))
+		return 0
+	})
+}
+
+// withStore runs a subcommand on the configured database: 2 for bad
+// flags, 1 when the database cannot be opened, else what fn returns.
+func withStore(args []string, fn func(config.Config, *models.Store, *slog.Logger) int) int {
 	cfg, err := config.Load(args, os.Getenv, os.Stderr)
 	if err != nil {
 		if errors.Is(err, flagHelp) {
@@ -130,13 +144,7 @@ func reindex(args []string) int {
 		return 1
 	}
 	defer store.Close()
-	n, err := server.Reindex(context.Background(), store, searchDir(cfg), log)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pacte: reindex failed:", err)
-		return 1
-	}
-	fmt.Printf("search index rebuilt: %d measures, %d comments in %s\n", n.Measures, n.Comments, n.Took.Round(time.Millisecond))
-	return 0
+	return fn(cfg, store, log)
 }
 
 // searchDir is where an instance keeps its search index.
@@ -148,22 +156,12 @@ func backup(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: pacte backup FILE [--data-dir DIR]")
 		return 2
 	}
-	cfg, err := config.Load(args[1:], os.Getenv, os.Stderr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pacte:", err)
-		return 2
-	}
-	log := newLogger(cfg)
-	store, err := models.Open(context.Background(), models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pacte: cannot open the database:", err)
-		return 1
-	}
-	defer store.Close()
-	if err := store.Backup(context.Background(), args[0]); err != nil {
-		fmt.Fprintln(os.Stderr, "pacte: backup failed:", err)
-		return 1
-	}
-	fmt.Println("backup written to", args[0])
-	return 0
+	return withStore(args[1:], func(_ config.Config, store *models.Store, _ *slog.Logger) int {
+		if err := store.Backup(context.Background(), args[0]); err != nil {
+			fmt.Fprintln(os.Stderr, "pacte: backup failed:", err)
+			return 1
+		}
+		fmt.Println("backup written to", args[0])
+		return 0
+	})
 }

@@ -537,6 +537,17 @@ func (s *Store) ListMeasures(ctx context.Context, viewer *User, f MeasureFilter)
 
 // attachCosponsors fills CosponsorIDs for a page of measures in one query.
 func (s *Store) attachCosponsors(ctx context.Context, ms []Measure) error {
+	return s.attachIDs(ctx, ms, "measure_cosponsors", "organization_id", func(m *Measure) *[]int64 { return &m.CosponsorIDs })
+}
+
+// attachEditors fills EditorIDs for a batch of measures in one query.
+func (s *Store) attachEditors(ctx context.Context, ms []Measure) error {
+	return s.attachIDs(ctx, ms, "measure_editors", "user_id", func(m *Measure) *[]int64 { return &m.EditorIDs })
+}
+
+// attachIDs fills, for each measure, the list field of ids that table
+// holds in column (measure_id, column), in id order.
+func (s *Store) attachIDs(ctx context.Context, ms []Measure, table, column string, field func(*Measure) *[]int64) error {
 	if len(ms) == 0 {
 		return nil
 	}
@@ -545,19 +556,19 @@ func (s *Store) attachCosponsors(ctx context.Context, ms []Measure) error {
 	for i := range ms {
 		ids[i] = ms[i].ID
 		at[ms[i].ID] = i
-		ms[i].CosponsorIDs = []int64{}
+		*field(&ms[i]) = []int64{}
 	}
 	var rows []struct {
-		MeasureID      int64
-		OrganizationID int64
+		MeasureID int64
+		ID        int64
 	}
-	if err := s.Read(ctx).Table("measure_cosponsors").Select("measure_id, organization_id").
-		Where("measure_id IN ?", ids).Order("measure_id, organization_id").Find(&rows).Error; err != nil {
+	if err := s.Read(ctx).Table(table).Select("measure_id, "+column+" AS id").
+		Where("measure_id IN ?", ids).Order("measure_id, " + column).Find(&rows).Error; err != nil {
 		return dbError(err)
 	}
 	for _, r := range rows {
-		i := at[r.MeasureID]
-		ms[i].CosponsorIDs = append(ms[i].CosponsorIDs, r.OrganizationID)
+		f := field(&ms[at[r.MeasureID]])
+		*f = append(*f, r.ID)
 	}
 	return nil
 }

@@ -57,33 +57,6 @@ func (s *Store) IndexMeasures(ctx context.Context, afterID int64, limit int, ids
 	return out, nil
 }
 
-// attachEditors fills EditorIDs for a batch of measures in one query.
-func (s *Store) attachEditors(ctx context.Context, ms []Measure) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(ms))
-	at := map[int64]int{}
-	for i := range ms {
-		ids[i] = ms[i].ID
-		at[ms[i].ID] = i
-		ms[i].EditorIDs = []int64{}
-	}
-	var rows []struct {
-		MeasureID int64
-		UserID    int64
-	}
-	if err := s.Read(ctx).Table("measure_editors").Select("measure_id, user_id").
-		Where("measure_id IN ?", ids).Order("measure_id, user_id").Find(&rows).Error; err != nil {
-		return dbError(err)
-	}
-	for _, r := range rows {
-		i := at[r.MeasureID]
-		ms[i].EditorIDs = append(ms[i].EditorIDs, r.UserID)
-	}
-	return nil
-}
-
 // IndexCommentFilter chooses the comments IndexComments reads: by id, by
 // measure, or (neither given) a page after AfterID in id order.
 type IndexCommentFilter struct {

@@ -36,20 +36,7 @@ func (s *Server) dashboardCSV(c echo.Context) error {
 	if !ok || !known {
 		return echo.ErrNotFound
 	}
-	ctx := c.Request().Context()
-	refs, err := s.measureRefs(ctx)
-	if err != nil {
-		return err
-	}
-	f, err := s.dashboardFilter(c, refs)
-	if err != nil {
-		return err
-	}
-	event, err := s.store.MeasureEventStamp(ctx)
-	if err != nil {
-		return err
-	}
-	figures, _, err := s.dashboards.figures(ctx, ctxUser(c), f, event, -1)
+	figures, f, refs, err := s.currentDashboard(c)
 	if err != nil {
 		return err
 	}
