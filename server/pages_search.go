@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,11 +77,6 @@ func (s *Server) pageSearch(c echo.Context) error {
 	}
 	res, err := s.runSearch(ctx, u, q)
 	if err != nil {
-		if errors.Is(err, search.ErrQueryTooLong) {
-			p.Errors["q"] = p.T("search.error.too_long", search.MaxTextBytes)
-			p.Status = 422
-			return s.render(c, p)
-		}
 		return err
 	}
 	d.Total, d.Truncated = int(res.Total), res.Truncated

@@ -324,4 +324,10 @@ func TestPublicPact_Search(t *testing.T) {
 			t.Errorf("/pacte?q=%s shows %d measures, want %d", q, got, want)
 		}
 	}
+	// Unpublished, its text leaves the index's public side too (not only
+	// the page, which also checks the published list).
+	msDo(t, rc, "POST", msPath(m.ID, "/unpublish"), map[string]any{"note": "Correction."}, 200, nil)
+	if n, err := app.Server.PublicMatches(context.Background(), "etat"); err != nil || n != 0 {
+		t.Errorf("after unpublishing, the index still finds %d published texts (%v)", n, err)
+	}
 }

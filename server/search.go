@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,21 +21,19 @@ import (
 // facet counts alike; hits are checked once more against the database,
 // because the index may be a moment behind.
 
-const (
-	searchPageSize = 20
-	searchMaxDays  = 366 * 10 // a date range is capped, not refused, beyond this
-)
+const searchPageSize = 20
 
 // searchForm is a search as asked for, kept to fill the form again.
 type searchForm struct {
 	Q, Type, Pillar, Axis, Status, Org, From, To, Cursor string
 }
 
-// searchProblem is a field the person must correct: an i18n key (with
-// arguments) for pages, an English message for the API.
+// searchProblem is a field the person must correct, as an i18n key with
+// its arguments: pages say it in the reader's language, the API in
+// English.
 type searchProblem struct {
-	field, key, message string
-	args                []any
+	field, key string
+	args       []any
 }
 
 func readSearchForm(c echo.Context) searchForm {
@@ -51,8 +48,7 @@ func (f searchForm) query(refs *measureRefs, zone *time.Location) (search.Query,
 	var q search.Query
 	var bad []searchProblem
 	if len(f.Q) > search.MaxTextBytes {
-		bad = append(bad, searchProblem{field: "q", key: "search.error.too_long", args: []any{search.MaxTextBytes},
-			message: "The search is too long: " + strconv.Itoa(search.MaxTextBytes) + " characters at most."})
+		bad = append(bad, searchProblem{field: "q", key: "search.error.too_long", args: []any{search.MaxTextBytes}})
 	} else {
 		q.Text = f.Q
 	}
@@ -61,27 +57,27 @@ func (f searchForm) query(refs *measureRefs, zone *time.Location) (search.Query,
 	case search.TypeMeasure, search.TypeComment:
 		q.Types = []string{f.Type}
 	default:
-		bad = append(bad, searchProblem{field: "type", key: "search.error.type", message: "Search measures or comments."})
+		bad = append(bad, searchProblem{field: "type", key: "search.error.type"})
 	}
 	if f.Pillar != "" {
 		if _, ok := refs.pillarByKey[f.Pillar]; ok {
 			q.Pillar = f.Pillar
 		} else {
-			bad = append(bad, searchProblem{field: "pillar", key: "search.error.pillar", message: "This pillar does not exist."})
+			bad = append(bad, searchProblem{field: "pillar", key: "search.error.pillar"})
 		}
 	}
 	if f.Axis != "" {
 		if a, ok := refs.axisByKey[f.Axis]; ok && (q.Pillar == "" || a.PillarKey == q.Pillar) {
 			q.Axis = f.Axis
 		} else {
-			bad = append(bad, searchProblem{field: "axis", key: "search.error.axis", message: "This axis does not exist in the chosen pillar."})
+			bad = append(bad, searchProblem{field: "axis", key: "search.error.axis"})
 		}
 	}
 	if f.Status != "" {
 		if models.ValidMeasureStatus(f.Status) {
 			q.Status = f.Status
 		} else {
-			bad = append(bad, searchProblem{field: "status", key: "search.error.status", message: "Unknown status."})
+			bad = append(bad, searchProblem{field: "status", key: "search.error.status"})
 		}
 	}
 	if f.Org != "" {
@@ -89,7 +85,7 @@ func (f searchForm) query(refs *measureRefs, zone *time.Location) (search.Query,
 		if _, ok := refs.OrgByID[id]; err == nil && ok {
 			q.OrgID = id
 		} else {
-			bad = append(bad, searchProblem{field: "organization_id", key: "search.error.organization", message: "This federation does not exist."})
+			bad = append(bad, searchProblem{field: "organization_id", key: "search.error.organization"})
 		}
 	}
 	day := func(field, v string) time.Time {
@@ -98,7 +94,7 @@ func (f searchForm) query(refs *measureRefs, zone *time.Location) (search.Query,
 		}
 		t, err := time.ParseInLocation("2006-01-02", v, zone)
 		if err != nil {
-			bad = append(bad, searchProblem{field: field, key: "search.error.date", message: "Give a date as YYYY-MM-DD."})
+			bad = append(bad, searchProblem{field: field, key: "search.error.date"})
 		}
 		return t
 	}
@@ -107,13 +103,13 @@ func (f searchForm) query(refs *measureRefs, zone *time.Location) (search.Query,
 		q.To = q.To.AddDate(0, 0, 1) // the whole last day
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		bad = append(bad, searchProblem{field: "to", key: "search.error.range", message: "The end date comes before the start date."})
+		bad = append(bad, searchProblem{field: "to", key: "search.error.range"})
 	}
 	if f.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
 		n, err2 := strconv.Atoi(string(b))
 		if err != nil || err2 != nil || n < 0 || n > search.MaxDepth {
-			bad = append(bad, searchProblem{field: "cursor", key: "search.error.cursor", message: "This page of results does not exist; search again."})
+			bad = append(bad, searchProblem{field: "cursor", key: "search.error.cursor"})
 		} else {
 			q.Offset = n
 		}
@@ -210,13 +206,13 @@ func (s *Server) apiSearch(c echo.Context) error {
 	if len(bad) > 0 {
 		fe := models.FieldErrors{}
 		for _, p := range bad {
-			fe.Add(p.field, p.message)
+			fe.Add(p.field, s.i18n.T("en", p.key, p.args...))
 		}
 		return fe.Err()
 	}
 	res, err := s.runSearch(ctx, u, q)
 	if err != nil {
-		return searchError(err)
+		return err
 	}
 	out := searchAnswer{Items: make([]searchHit, 0, len(res.Hits)), Facets: res.Facets, Total: res.Total, Truncated: res.Truncated}
 	for _, h := range res.Hits {
@@ -227,17 +223,6 @@ func (s *Server) apiSearch(c echo.Context) error {
 		out.NextCursor = searchCursor(next)
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// searchError keeps a database error a 503 and says what else went wrong
-// without a 500 where the person can do something.
-func searchError(err error) error {
-	if errors.Is(err, search.ErrQueryTooLong) {
-		fe := models.FieldErrors{}
-		fe.Add("q", "The search is too long.")
-		return fe.Err()
-	}
-	return err
 }
 
 // searchLink is the /search address of a form, with some fields changed.

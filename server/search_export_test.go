@@ -25,3 +25,10 @@ func (s *Server) SearchFinds(ctx context.Context, u *models.User, text string) (
 	}
 	return len(res.Hits), nil
 }
+
+// PublicMatches counts the published measures the portal's words filter
+// finds in the index.
+func (s *Server) PublicMatches(ctx context.Context, words string) (int, error) {
+	m, err := s.publicMatches(ctx, words)
+	return len(m), err
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,11 +28,12 @@ type searchIndex struct {
 	log   *slog.Logger
 	// wake is signalled (never blocking) when events were published.
 	wake chan struct{}
-	// access remembers, per measure, the access its comments were indexed
-	// with: a comment carries its measure's access, so when that changes
-	// every comment of the measure is written again.
-	mu     sync.Mutex
-	access map[int64]string
+	// carried remembers, per measure, what of it its comments' documents
+	// were written with (carriedBy): when that changes, every comment of
+	// the measure is written again. Empty at start, so a measure's first
+	// change after a start rewrites its comments once.
+	mu      sync.Mutex
+	carried map[int64]string
 	// applied is closed and replaced after each batch (tests and the
 	// freshness of a writer's own next search wait on it).
 	applied chan struct{}
@@ -50,7 +52,7 @@ func openSearchIndex(dir string, store *models.Store, log *slog.Logger) (*search
 	if err != nil {
 		return nil, false, fmt.Errorf("search index in %s: %w", dir, err)
 	}
-	return &searchIndex{store: store, ix: ix, log: log, wake: make(chan struct{}, 1), access: map[int64]string{},
+	return &searchIndex{store: store, ix: ix, log: log, wake: make(chan struct{}, 1), carried: map[int64]string{},
 		applied: make(chan struct{}), done: make(chan struct{})}, fresh, nil
 }
 
@@ -117,11 +119,7 @@ func (si *searchIndex) rebuild(ctx context.Context) (ReindexResult, error) {
 			break
 		}
 		after = ms[len(ms)-1].ID
-		ids := make([]int64, len(ms))
-		for i, m := range ms {
-			ids[i] = m.ID
-		}
-		docs, _, err := si.measureDocs(ctx, ms, ids)
+		docs, _, err := si.measureDocs(ctx, ms)
 		if err != nil {
 			return n, err
 		}
@@ -139,7 +137,7 @@ func (si *searchIndex) rebuild(ctx context.Context) (ReindexResult, error) {
 			break
 		}
 		after = cs[len(cs)-1].ID
-		docs, _, err := si.commentDocs(ctx, cs, nil)
+		docs, err := si.commentDocs(ctx, cs, nil)
 		if err != nil {
 			return n, err
 		}
@@ -198,19 +196,20 @@ func (si *searchIndex) apply(ctx context.Context, evs []models.Event, last int64
 		if err != nil {
 			return err
 		}
-		d, changed, err := si.measureDocs(ctx, ms, measureIDs)
+		d, changed, err := si.measureDocs(ctx, ms)
 		if err != nil {
 			return err
 		}
 		docs = append(docs, d...)
 		deletes = append(deletes, measureGone(ms, measureIDs)...)
+		deletes = append(deletes, unpublished(ms, d)...)
 		if len(changed) > 0 {
 			// Their comments carry the old access: all of them again.
 			cs, err := si.store.IndexComments(ctx, models.IndexCommentFilter{MeasureIDs: changed})
 			if err != nil {
 				return err
 			}
-			d, _, err := si.commentDocs(ctx, cs, ms)
+			d, err := si.commentDocs(ctx, cs, ms)
 			if err != nil {
 				return err
 			}
@@ -225,7 +224,7 @@ func (si *searchIndex) apply(ctx context.Context, evs []models.Event, last int64
 		if err != nil {
 			return err
 		}
-		d, _, err := si.commentDocs(ctx, cs, nil)
+		d, err := si.commentDocs(ctx, cs, nil)
 		if err != nil {
 			return err
 		}
@@ -251,10 +250,31 @@ func measureGone(ms []models.IndexedMeasure, ids []int64) []string {
 	return out
 }
 
-// measureDocs makes the documents of measures and of their published text
-// (or deletes it when unpublished), and reports the measures whose access
-// changed since their comments were indexed.
-func (si *searchIndex) measureDocs(ctx context.Context, ms []models.IndexedMeasure, ids []int64) ([]search.Doc, []int64, error) {
+// unpublished gives the keys of the published texts of measures in ms
+// that measureDocs made none for: no longer (or never) published.
+func unpublished(ms []models.IndexedMeasure, docs []search.Doc) []string {
+	var out []string
+	for _, m := range ms {
+		if !slices.ContainsFunc(docs, func(d search.Doc) bool { return d.Type == search.TypePublic && d.ID == m.ID }) {
+			out = append(out, search.Key(search.TypePublic, m.ID))
+		}
+	}
+	return out
+}
+
+// measureDocs makes the documents of measures and of their published
+// text, and reports the measures whose comments' documents are out of
+// date: what of the measure they carry (title, taxonomy, status, access)
+// changed since they were written, or is not known (the first change
+// after a start).
+func (si *searchIndex) measureDocs(ctx context.Context, ms []models.IndexedMeasure) ([]search.Doc, []int64, error) {
+	if len(ms) == 0 {
+		return nil, nil, nil
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
 	pub, err := si.store.PublicMeasures(ctx, ids...)
 	if err != nil {
 		return nil, nil, err
@@ -268,11 +288,10 @@ func (si *searchIndex) measureDocs(ctx context.Context, ms []models.IndexedMeasu
 			Body: m.Body, Pillar: m.Pillar, Axis: m.Axis, Status: m.Status, At: m.UpdatedAt}
 		withAccess(&d, m.Access)
 		docs = append(docs, d)
-		sig := accessSignature(m.Access)
-		if prev, ok := si.access[m.ID]; ok && prev != sig {
+		if c := carriedBy(m); si.carried[m.ID] != c {
 			changed = append(changed, m.ID)
+			si.carried[m.ID] = c // apply writes the comments again
 		}
-		si.access[m.ID] = sig
 	}
 	for _, p := range pub {
 		docs = append(docs, search.Doc{Type: search.TypePublic, ID: p.ID, MeasureID: p.ID, Title: p.Title, Summary: p.Summary,
@@ -285,7 +304,7 @@ func (si *searchIndex) measureDocs(ctx context.Context, ms []models.IndexedMeasu
 
 // commentDocs makes the documents of comments, each with its measure's
 // title and access (from ms when there, else read).
-func (si *searchIndex) commentDocs(ctx context.Context, cs []models.IndexedComment, ms []models.IndexedMeasure) ([]search.Doc, []int64, error) {
+func (si *searchIndex) commentDocs(ctx context.Context, cs []models.IndexedComment, ms []models.IndexedMeasure) ([]search.Doc, error) {
 	byID := map[int64]*models.IndexedMeasure{}
 	for i := range ms {
 		byID[ms[i].ID] = &ms[i]
@@ -299,15 +318,13 @@ func (si *searchIndex) commentDocs(ctx context.Context, cs []models.IndexedComme
 	if len(missing) > 0 {
 		more, err := si.store.IndexMeasures(ctx, 0, 0, missing...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for i := range more {
 			byID[more[i].ID] = &more[i]
 		}
 	}
 	docs := make([]search.Doc, 0, len(cs))
-	si.mu.Lock()
-	defer si.mu.Unlock()
 	for _, c := range cs {
 		m, ok := byID[c.MeasureID]
 		if !ok {
@@ -317,9 +334,8 @@ func (si *searchIndex) commentDocs(ctx context.Context, cs []models.IndexedComme
 			Pillar: m.Pillar, Axis: m.Axis, Status: m.Status, Hidden: c.Hidden, At: c.CreatedAt}
 		withAccess(&d, m.Access)
 		docs = append(docs, d)
-		si.access[m.ID] = accessSignature(m.Access)
 	}
-	return docs, nil, nil
+	return docs, nil
 }
 
 func withAccess(d *search.Doc, a models.MeasureAccess) {
@@ -328,15 +344,15 @@ func withAccess(d *search.Doc, a models.MeasureAccess) {
 	d.EditorIDs = a.EditorIDs
 }
 
-// accessSignature is what of a measure's access its comments' documents
-// carry.
-func accessSignature(a models.MeasureAccess) string {
-	return fmt.Sprint(a.Visibility, a.LeadOrgID, a.CosponsorOrgIDs, a.EditorIDs)
+// carriedBy is what of a measure its comments' documents carry.
+func carriedBy(m models.IndexedMeasure) string {
+	a := m.Access
+	return fmt.Sprint(m.Title, m.Pillar, m.Axis, m.Status, a.Visibility, a.LeadOrgID, a.CosponsorOrgIDs, a.EditorIDs)
 }
 
 // eventCommentID is the comment a comment.* event concerns, or 0.
 func eventCommentID(ev models.Event) int64 {
-	if len(ev.Type) < 8 || ev.Type[:8] != "comment." {
+	if !strings.HasPrefix(ev.Type, "comment.") {
 		return 0
 	}
 	switch v := ev.Data()["comment_id"].(type) {

@@ -252,6 +252,13 @@ func TestSearch_Fresh(t *testing.T) {
 	cur := msGet(t, ac, m.ID)
 	msDo(t, ac, "PATCH", msPath(m.ID), map[string]any{"title": "Plateforme de téléconsultation", "revision": cur.Revision}, 200, nil)
 	within("a changed title", ac, "q=teleconsultation", found)
+
+	// A comment carries its measure's status and title: they follow.
+	msDo(t, oc, "POST", msPath(m.ID, "/comments"), map[string]any{"body": "Et l'interopérabilité des dossiers ?"}, 201, nil)
+	within("a second comment", ac, "q=interoperabilite&type=comment&status=draft", found)
+	msDo(t, ac, "POST", msPath(m.ID, "/submit"), nil, 200, nil)
+	within("a comment of a submitted measure", ac, "q=interoperabilite&type=comment&status=in_review", found)
+	within("the comment's old status", ac, "q=interoperabilite&type=comment&status=draft", gone)
 }
 
 // TestSearch_BadInput: what people type or forge gets a clear answer,
