@@ -23,6 +23,9 @@ import (
 
 const searchPageSize = 20
 
+// apiLocale is the language of the API's messages.
+const apiLocale = "en"
+
 // searchForm is a search as asked for, kept to fill the form again.
 type searchForm struct {
 	Q, Type, Pillar, Axis, Status, Org, From, To, Cursor string
@@ -206,7 +209,7 @@ func (s *Server) apiSearch(c echo.Context) error {
 	if len(bad) > 0 {
 		fe := models.FieldErrors{}
 		for _, p := range bad {
-			fe.Add(p.field, s.i18n.T("en", p.key, p.args...))
+			fe.Add(p.field, s.i18n.T(apiLocale, p.key, p.args...))
 		}
 		return fe.Err()
 	}
