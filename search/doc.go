@@ -140,9 +140,7 @@ func (d Doc) fields() (map[string]interface{}, error) {
 	put(fieldPillar, d.Pillar)
 	put(fieldAxis, d.Axis)
 	put(fieldStatus, d.Status)
-	if d.LeadOrgID != 0 {
-		m[fieldLead] = strconv.FormatInt(d.LeadOrgID, 10)
-	}
+	m[fieldFacets] = d.facetValues()
 	orgs := d.OrgIDs
 	if d.LeadOrgID != 0 && !slices.Contains(orgs, d.LeadOrgID) {
 		orgs = append(slices.Clip(orgs), d.LeadOrgID)
@@ -154,6 +152,23 @@ func (d Doc) fields() (map[string]interface{}, error) {
 		m[fieldEditors] = idStrings(d.EditorIDs)
 	}
 	return m, nil
+}
+
+// facetValues are the document's values for Result.Facets, each as
+// "facet=value" in the one facet field.
+func (d Doc) facetValues() []string {
+	out := []string{facetType + "=" + d.Type}
+	for _, f := range []struct{ name, v string }{
+		{facetPillar, d.Pillar}, {facetAxis, d.Axis}, {facetStatus, d.Status},
+	} {
+		if f.v != "" {
+			out = append(out, f.name+"="+f.v)
+		}
+	}
+	if d.LeadOrgID != 0 {
+		out = append(out, facetOrganization+"="+strconv.FormatInt(d.LeadOrgID, 10))
+	}
+	return out
 }
 
 func idStrings(ids []int64) []string {

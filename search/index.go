@@ -34,6 +34,8 @@ type Index struct {
 
 	mu        sync.Mutex // serialises writes
 	lastEvent atomic.Int64
+	gen       atomic.Uint64 // bumped after every write: cached answers of older generations are stale
+	cache     *resultCache
 	closeOnce sync.Once
 }
 
@@ -59,6 +61,23 @@ func openConfig() map[string]interface{} {
 // again. rebuild reports that the index is new and empty: the caller must
 // fill it from the database (see Apply) before trusting its answers.
 func Open(dir string) (ix *Index, rebuild bool, err error) {
+	return OpenWith(dir, Options{})
+}
+
+// Options change how an index is opened.
+type Options struct {
+	// NoCache turns off the cache of recent answers (benchmarks measure
+	// the search itself with it).
+	NoCache bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, o Options) (ix *Index, rebuild bool, err error) {
+	defer func() {
+		if err == nil && o.NoCache {
+			ix.cache, _ = newResultCache(0)
+		}
+	}()
 	if dir == "" {
 		// In memory: gone at Close, so always to be filled (tests, and a
 		// server given no data directory).
@@ -190,6 +209,12 @@ func newIndex(b bleve.Index) (*Index, bool, error) {
 		return nil, false, errors.New("search: open: the index mapping lacks its analyzers")
 	}
 	ix.snip = newSnippeter()
+	cache, err := newResultCache(DefaultCacheEntries)
+	if err != nil {
+		_ = b.Close()
+		return nil, false, err
+	}
+	ix.cache = cache
 	last, err := readLastEvent(b)
 	if err != nil {
 		_ = b.Close()
@@ -254,7 +279,9 @@ func (ix *Index) applyLocked(docs []Doc, deleteKeys []string, lastEventID int64)
 	if batch.Size() == 0 {
 		return nil
 	}
-	if err := ix.b.Batch(batch); err != nil {
+	err := ix.b.Batch(batch)
+	ix.gen.Add(1) // even after a failed batch: part of it may be visible
+	if err != nil {
 		return fmt.Errorf("search: apply: %w", err)
 	}
 	if record {

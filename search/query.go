@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -81,27 +82,42 @@ type Hit struct {
 	At          time.Time // Doc.At, in UTC
 }
 
-// facetFields are the facet names of Result.Facets and the field each one
-// counts.
-func facetFields() [5][2]string {
-	return [5][2]string{
-		{"type", fieldType}, {"pillar", fieldPillar}, {"axis", fieldAxis},
-		{"status", fieldStatus}, {"organization", fieldLead},
-	}
+// The facets of Result.Facets.
+const (
+	facetType         = "type"
+	facetPillar       = "pillar"
+	facetAxis         = "axis"
+	facetStatus       = "status"
+	facetOrganization = "organization" // the lead organisation's id, in decimal
+)
+
+func facetNames() [5]string {
+	return [5]string{facetType, facetPillar, facetAxis, facetStatus, facetOrganization}
 }
 
-// facetSize bounds the values counted per facet; the taxonomy and the
-// organisations are far fewer.
-const facetSize = 50
+// facetTerms bounds the distinct values counted over all facets; the
+// types, the taxonomy and the organisations are far fewer.
+const facetTerms = 10000
 
 // Search runs q for a viewer in scope. Only documents the scope may see
 // are hits or counted in facets. Hits are ranked by relevance (title over
 // summary over body), equal scores newest first; without words, by date,
 // newest first.
-func (ix *Index) Search(ctx context.Context, scope Scope, q Query) (res *Result, err error) {
+//
+// Answers are cached until the next write (see resultCache): the Result
+// is the caller's, but its Facets maps are shared and must not be changed.
+func (ix *Index) Search(ctx context.Context, scope Scope, q Query) (*Result, error) {
 	if len(q.Text) > MaxTextBytes {
 		return nil, ErrQueryTooLong
 	}
+	gen := ix.gen.Load()
+	return ix.cache.get(ctx, cacheKey(scope, q), gen, func(ctx context.Context) (*Result, error) {
+		return ix.search(ctx, scope, q)
+	})
+}
+
+// search is Search without the cache.
+func (ix *Index) search(ctx context.Context, scope Scope, q Query) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a corrupt index must not take the server down
 			res, err = nil, fmt.Errorf("search: %v", r)
@@ -112,8 +128,8 @@ func (ix *Index) Search(ctx context.Context, scope Scope, q Query) (res *Result,
 	res = &Result{Truncated: text.truncated}
 	if q.Facets {
 		res.Facets = map[string]map[string]int{}
-		for _, f := range facetFields() {
-			res.Facets[f[0]] = map[string]int{}
+		for _, f := range facetNames() {
+			res.Facets[f] = map[string]int{}
 		}
 	}
 	if len(types) == 0 {
@@ -126,6 +142,9 @@ func (ix *Index) Search(ctx context.Context, scope Scope, q Query) (res *Result,
 	bq := query.NewBooleanQuery(text.must, nil, text.mustNot)
 	bq.AddFilter(filter)
 	req := bleve.NewSearchRequestOptions(bq, size, offset, false)
+	// The date after the score is dear (it reads every match's date) but
+	// needed: without it bleve breaks ties differently from one page size
+	// to another, and paging would repeat or skip equal scores.
 	req.Sort = search.SortOrder{&search.SortScore{Desc: true}, byDate()}
 	if !words {
 		req.Sort = search.SortOrder{byDate()}
@@ -133,21 +152,19 @@ func (ix *Index) Search(ctx context.Context, scope Scope, q Query) (res *Result,
 		req.Fields = storedFields()
 	}
 	if q.Facets {
-		for _, f := range facetFields() {
-			req.AddFacet(f[0], bleve.NewFacetRequest(f[1], facetSize))
-		}
+		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, facetTerms))
 	}
 	sr, err := ix.b.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	res.Total = sr.Total
-	for name, fr := range sr.Facets {
-		if fr.Terms == nil {
-			continue
-		}
+	if fr := sr.Facets[fieldFacets]; fr != nil && fr.Terms != nil {
 		for _, t := range fr.Terms.Terms() {
-			res.Facets[name][t.Term] = t.Count
+			name, value, ok := strings.Cut(t.Term, "=")
+			if counts := res.Facets[name]; ok && counts != nil {
+				counts[value] = t.Count
+			}
 		}
 	}
 	if len(sr.Hits) == 0 {

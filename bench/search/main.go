@@ -40,9 +40,9 @@ type options struct {
 // queries are words of the corpus's vocabulary, common and rare, in both
 // languages, by number of words.
 var queries = map[int][]string{
-	1: {"numérique", "cloud", "formation", "souveraineté", "startups", "الرقمية", "الإدارة", "التكوين"},
-	2: {"transformation numérique", "services publics", "cloud souverain", "jeunes talents", "الخدمات العمومية", "التحول الرقمي"},
-	3: {"formation des jeunes", "services publics numériques", "données de santé", "المقاولات الصغرى والمتوسطة", "الخدمات الرقمية للمواطنين"},
+	1: {"numérique", "cloud", "formation", "souverain", "cybersécurité", "الرقمية", "الإدارة", "التكوين"},
+	2: {"données publiques", "cloud souverain", "jeunes diplômés", "signature électronique", "التوقيع الإلكتروني", "المعطيات العمومية"},
+	3: {"protection données personnelles", "guichet unique PME", "calendrier mise œuvre", "حماية المعطيات الشخصية", "الشباك الوحيد للمقاولات"},
 }
 
 func main() {
@@ -94,11 +94,6 @@ func run(o options) error {
 	}
 	fmt.Printf("index: %d measures, %d comments in %s, %.1f MiB on disk\n", n.Measures, n.Comments, n.Took.Round(time.Millisecond), float64(size)/(1<<20))
 
-	ix, _, err := search.Open(indexDir)
-	if err != nil {
-		return err
-	}
-	defer ix.Close()
 	acct, ok := c.First(models.RoleMember, 0)
 	if !ok {
 		return fmt.Errorf("the corpus has no member")
@@ -110,30 +105,84 @@ func run(o options) error {
 	scope := models.ScopeOf(member)
 	bleveScope := search.Scope{None: scope.None, All: scope.All, UserID: scope.UserID, OrgID: scope.OrgID, HiddenComments: scope.HiddenComments}
 
-	fmt.Printf("\n%d concurrent searchers for %s each, as a member of a federation\n", o.concurrency, o.duration)
-	fmt.Printf("%-6s %-22s %9s %9s %9s %10s\n", "words", "search", "p50 ms", "p99 ms", "max ms", "queries")
-	for words := 1; words <= 3; words++ {
-		qs := queries[words]
-		index := measure(o, qs, func(q string) error {
-			_, err := ix.Search(ctx, bleveScope, search.Query{Text: q, Size: 20, Facets: true})
+	// Each search twice: without the index's cache of answers (the cost
+	// of every search) and with it while one document changes every
+	// second (each change drops every cached answer, as the server's
+	// writes do).
+	uncached := map[int]stats{}
+	cached := map[int]stats{}
+	for _, withCache := range []bool{false, true} {
+		ix, _, err := search.OpenWith(indexDir, search.Options{NoCache: !withCache})
+		if err != nil {
 			return err
-		})
-		like := measure(o, qs, func(q string) error {
+		}
+		stop := make(chan struct{})
+		writes := make(chan error, 1)
+		go func() { writes <- keepWriting(ix, stop, withCache) }()
+		for words := 1; words <= 3; words++ {
+			st := measure(o, queries[words], func(q string) error {
+				_, err := ix.Search(ctx, bleveScope, search.Query{Text: q, Size: 20, Facets: true})
+				return err
+			})
+			if withCache {
+				cached[words] = st
+			} else {
+				uncached[words] = st
+			}
+		}
+		close(stop)
+		werr := <-writes
+		if err := ix.Close(); err != nil {
+			return err
+		}
+		if werr != nil {
+			return werr
+		}
+	}
+
+	fmt.Printf("\n%d concurrent searchers for %s each, as a member of a federation; each search asks for facets\n", o.concurrency, o.duration)
+	fmt.Printf("%-6s %-30s %9s %9s %9s %10s\n", "words", "search", "p50 ms", "p99 ms", "max ms", "queries")
+	for words := 1; words <= 3; words++ {
+		like := measure(o, queries[words], func(q string) error {
 			_, err := store.ListMeasures(ctx, member, models.MeasureFilter{Query: q, Limit: 20})
 			return err
 		})
 		for _, r := range []struct {
 			name string
 			s    stats
-		}{{"index (with facets)", index}, {"LIKE (measures only)", like}} {
+		}{{"index, uncached", uncached[words]}, {"index, cached, 1 write/s", cached[words]}, {"LIKE (measures only)", like}} {
 			if r.s.err != nil {
 				return r.s.err
 			}
-			fmt.Printf("%-6d %-22s %9.1f %9.1f %9.1f %10d\n", words, r.name, ms(r.s.p50), ms(r.s.p99), ms(r.s.max), r.s.n)
+			fmt.Printf("%-6d %-30s %9.2f %9.2f %9.1f %10d\n", words, r.name, ms(r.s.p50), ms(r.s.p99), ms(r.s.max), r.s.n)
 		}
-		fmt.Printf("%-6d %-22s %9.2f× %8.2f×\n", words, "index / LIKE", ratio(index.p50, like.p50), ratio(index.p99, like.p99))
+		fmt.Printf("%-6d %-30s %9.2f× %8.2f×\n", words, "uncached / LIKE", ratio(uncached[words].p50, like.p50), ratio(uncached[words].p99, like.p99))
+		fmt.Printf("%-6d %-30s %9.2f× %8.2f×\n", words, "cached / LIKE", ratio(cached[words].p50, like.p50), ratio(cached[words].p99, like.p99))
 	}
 	return nil
+}
+
+// keepWriting replaces one document of the index every second until stop
+// (when on), so that cached answers keep being dropped as on a live server.
+func keepWriting(ix *search.Index, stop <-chan struct{}, on bool) error {
+	if !on {
+		<-stop
+		return nil
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for i := int64(1); ; i++ {
+		select {
+		case <-stop:
+			return nil
+		case <-tick.C:
+		}
+		doc := search.Doc{Type: search.TypeMeasure, ID: 1_000_000 + i%10, MeasureID: 1_000_000 + i%10,
+			Title: fmt.Sprintf("Mesure de charge %d", i), Status: "draft", Visibility: search.VisibilityPlatform, At: time.Now()}
+		if err := ix.Apply([]search.Doc{doc}, nil, 0); err != nil {
+			return err
+		}
+	}
 }
 
 type stats struct {
