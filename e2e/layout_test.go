@@ -90,6 +90,12 @@ func TestLayout_HeaderOneRowAndPhoneMenu(t *testing.T) {
 			if tab.Has(".menu-button:not([hidden])") && Eval[bool](tab, `getComputedStyle(document.querySelector(".menu-button")).display !== "none"`) {
 				t.Errorf("[%s %s] the menu button shows on a desktop", who.name, loc)
 			}
+			// Their dashboard link is an icon, named for screen readers and
+			// by its tooltip.
+			if !Eval[bool](tab, `(() => { const a = document.querySelector('.main-nav a[href="/dashboard"]'); const r = a && a.getBoundingClientRect();
+			  return !!a && r.width > 0 && r.width < 48 && a.title !== "" && a.textContent.trim() === a.title; })()`) {
+				t.Errorf("[%s %s] no dashboard icon link in the navigation row", who.name, loc)
+			}
 			tab.look(fmt.Sprintf("layout-header-%s-%s-desktop", who.name, loc))
 			// Narrower desktops: still one row (the name folds into the
 			// avatar), then the menu button; never a page wider than the window.
@@ -114,6 +120,9 @@ func TestLayout_HeaderOneRowAndPhoneMenu(t *testing.T) {
 			tab.look(fmt.Sprintf("layout-header-%s-%s-phone", who.name, loc))
 			tab.Click(".menu-button")
 			tab.WaitVisible(`.main-nav a[href="/admin/users"]`)
+			if !Eval[bool](tab, `document.querySelector('.main-nav a[href="/dashboard"] .nav-label').getBoundingClientRect().width > 40`) {
+				t.Errorf("[%s %s] the phone menu does not write out the dashboard link", who.name, loc)
+			}
 			if !Eval[bool](tab, `document.querySelector("#menu-toggle").checked`) {
 				t.Errorf("[%s %s] the menu's state is not exposed", who.name, loc)
 			}

@@ -516,25 +516,27 @@ func TestDashboard_Page(t *testing.T) {
 		}
 	})
 	t.Run("Links", func(t *testing.T) {
-		// Members (who see their figures) and reviewers have the link in
-		// the navigation; moderators and admins, whose navigation row is
-		// full, in the footer, as everyone signed in.
+		// Everyone who may see it has the link in the navigation: a named
+		// link for members and reviewers; for moderators and admins, whose
+		// row is full, an icon named by its tooltip and a hidden label
+		// (written out in the phone menu).
 		nav := regexpMust(`<nav class="main-nav"[\s\S]*?</nav>`)
-		footer := regexpMust(`<footer[\s\S]*?</footer>`)
+		link := regexpMust(`href="/dashboard" title="([^"]+)"><img [^>]*><span class="nav-label">([^<]+)</span>`)
 		for _, tc := range []struct {
-			u     *models.User
-			inNav bool
-		}{{w.msec, true}, {w.reviewer, true}, {w.moderator, false}} {
-			html := string(msHTML(app.Login(tc.u), "/measures").Body)
-			if got := strings.Contains(nav.FindString(html), `href="/dashboard"`); got != tc.inNav {
-				t.Errorf("%s: link in the navigation %v, want %v", tc.u.Role, got, tc.inNav)
+			u       *models.User
+			compact bool
+		}{{w.msec, false}, {w.reviewer, false}, {w.moderator, true}} {
+			html := nav.FindString(string(msHTML(app.Login(tc.u), "/measures").Body))
+			m := link.FindStringSubmatch(html)
+			if m == nil || m[1] != m[2] || (m[1] != "Tableau de bord" && m[1] != "لوحة القيادة") {
+				t.Errorf("%s: no named link to the dashboard in the navigation: %s", tc.u.Role, html)
 			}
-			if !strings.Contains(footer.FindString(html), `href="/dashboard"`) {
-				t.Errorf("%s: no link in the footer", tc.u.Role)
+			if got := strings.Contains(html, `<li class="nav-compact"><a href="/dashboard"`); got != tc.compact {
+				t.Errorf("%s: compact link %v, want %v", tc.u.Role, got, tc.compact)
 			}
 		}
 		member := app.Login(w.msec)
-		if r := msHTML(member, "/dashboard"); r.Status != 200 || !strings.Contains(string(r.Body), `aria-current="page">Tableau de bord</a>`) {
+		if r := msHTML(member, "/dashboard"); r.Status != 200 || !strings.Contains(string(r.Body), `href="/dashboard" aria-current="page"`) {
 			t.Errorf("member's dashboard: %d, or not marked current in the navigation", r.Status)
 		}
 		if r := msHTML(app.Anonymous(), "/"); strings.Contains(string(r.Body), `href="/dashboard"`) {
