@@ -90,6 +90,13 @@ var ErrorCodes = []ErrorCode{
 	{Code: "no_open_reports", Kind: EConflict},
 	{Code: "mention_not_allowed", Kind: EInvalid},
 
+	// Suggestions.
+	{Code: "invalid_span", Kind: EInvalid},
+	{Code: "unknown_version", Kind: EConflict},
+	{Code: "suggestion_outdated", Kind: EConflict},
+	{Code: "suggestion_overlaps", Kind: EConflict},
+	{Code: "already_decided", Kind: EConflict},
+
 	// The websocket.
 	{Code: "unknown_type", Kind: EMalformed},
 	{Code: "invalid_topic", Kind: EMalformed},

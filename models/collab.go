@@ -325,6 +325,9 @@ func (tx *Tx) appendCollab(measureID, version int64, u *User, updates []collab.U
 	if err := tx.mapAnchors(measureID, sets); err != nil {
 		return err
 	}
+	if err := tx.mapSuggestions(measureID, sets, u); err != nil { // suggestions.go
+		return err
+	}
 	newVersion := version + int64(len(updates))
 	if err := tx.Exec("UPDATE measures SET body = ?, collab_version = ?, updated_at = ? WHERE id = ?",
 		text, newVersion, now, measureID).Error; err != nil {

@@ -15,6 +15,7 @@ func EventTypes() []string {
 		"cosponsor.added", "cosponsor.removed",
 		"comment.created", "comment.updated", "comment.deleted", "comment.reported",
 		"comment.hidden", "comment.restored", "comment.reports_dismissed",
+		"suggestion.created", "suggestion.accepted", "suggestion.rejected", "suggestion.outdated",
 		"user.invited", "user.activated", "user.created", "user.updated",
 		"user.invitation_renewed", "user.invitation_requested", "user.email_change_requested",
 	}

@@ -55,6 +55,7 @@ func policyRules() ruleTable {
 	commentRules(t)
 	totpRules(t)
 	collabRules(t)
+	suggestionRules(t)
 	dashboardRules(t)
 	return t
 }

@@ -74,12 +74,15 @@ type measureJSON struct {
 	Reviews          []reviewJSON    `json:"reviews"`
 	Published        *publishedJSON  `json:"published"`
 	AvailableActions []string        `json:"available_actions"`
+	// Version is the collab version of Body: suggestions give positions in
+	// the text at a version (docs/API.md "Suggestions").
+	Version int64 `json:"version"`
 }
 
 func (s *Server) toMeasureJSON(viewer *models.User, d *models.MeasureDetail) measureJSON {
 	out := measureJSON{MeasureItem: d.Item(), Body: d.Body, BodyHTML: s.renderBody(d.Body), CreatedBy: d.CreatedBy,
 		CreatedAt: jsonTime(d.CreatedAt), SubmittedOnce: d.SubmittedOnce, Editors: []userRefJSON{}, Cosponsors: []cosponsorJSON{},
-		Reviews: []reviewJSON{}, AvailableActions: models.AvailableMeasureActions(viewer, d.Access())}
+		Reviews: []reviewJSON{}, AvailableActions: models.AvailableMeasureActions(viewer, d.Access()), Version: d.CollabVersion}
 	for _, u := range d.Editors {
 		out.Editors = append(out.Editors, toUserRef(u))
 	}

@@ -325,6 +325,17 @@ func (c *collabService) handlePush(conn WSConn, raw json.RawMessage) error {
 	return nil
 }
 
+// applied hands the room a change the server committed itself (an
+// accepted suggestion) as it does a push: straight after commit, to the
+// members who still have access, and saves the burst.
+func (c *collabService) applied(commit models.CollabCommit, at time.Time) {
+	if room := c.room(commit.MeasureID); room != nil {
+		c.recheck(room, commit.Access, at)
+		room.offer(commit.From, commit.Updates, &commit.Doc)
+	}
+	c.scheduleFold(commit.MeasureID, 0)
+}
+
 // handleCollabPull sends the updates from the asked version on.
 func (c *collabService) handlePull(conn WSConn, raw json.RawMessage) error {
 	in, err := parseCollab(raw, true)
@@ -865,7 +876,7 @@ func (c *collabService) observe(ev models.Event, acc *models.MeasureAccess, read
 		c.recheck(room, models.MeasureAccess{ID: room.measure}, readAt)
 	}
 	switch ev.Type {
-	case "measure.updated":
+	case "measure.updated", "suggestion.accepted":
 		c.refresh(room)
 	case "measure.status_changed":
 		to, _ := ev.Data()["to"].(string)

@@ -370,6 +370,27 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 	c.do(pc, "DELETE", mp+"/cosponsor", nil, 204)
 	c.do(pc, "DELETE", mp+"/editors/"+strconv.FormatInt(partner.ID, 10), nil, 204)
 
+	var cur struct {
+		Version int64 `json:"version"`
+	}
+	if err := c.do(ac, "GET", mp, nil, 200).JSON(&cur); err != nil {
+		t.Fatal(err)
+	}
+	var sg1, sg2 struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.do(ac, "POST", mp+"/suggestions", map[string]any{"from": 0, "to": 0, "insert": "Note : ", "version": cur.Version}, 201).JSON(&sg1); err != nil {
+		t.Fatal(err)
+	}
+	c.do(ac, "POST", mp+"/suggestions", map[string]any{"from": 0, "to": 0, "insert": "x", "version": cur.Version + 99}, 409)
+	c.do(ac, "GET", mp+"/suggestions?status=open", nil, 200)
+	c.do(ac, "POST", "/api/v1/suggestions/"+strconv.FormatInt(sg1.ID, 10)+"/accept", nil, 200)
+	if err := c.do(ac, "POST", mp+"/suggestions", map[string]any{"from": 0, "to": 4, "insert": "Remarque", "version": cur.Version + 1}, 201).JSON(&sg2); err != nil {
+		t.Fatal(err)
+	}
+	c.do(ac, "POST", "/api/v1/suggestions/"+strconv.FormatInt(sg2.ID, 10)+"/reject", map[string]any{"note": "Gardons « Note »."}, 200)
+	c.do(ac, "POST", "/api/v1/suggestions/"+strconv.FormatInt(sg2.ID, 10)+"/accept", nil, 409)
+
 	c.do(ac, "POST", mp+"/submit", nil, 200)
 	var sub struct {
 		Revision int `json:"revision"`

@@ -190,6 +190,11 @@ func (s *Server) routes() {
 	api.GET("/measures/:id/diff", s.apiDiff)
 	api.POST("/preview", s.apiPreview)
 
+	api.GET("/measures/:id/suggestions", s.apiListSuggestions)
+	api.POST("/measures/:id/suggestions", s.apiCreateSuggestion)
+	api.POST("/suggestions/:id/accept", s.apiAcceptSuggestion)
+	api.POST("/suggestions/:id/reject", s.apiRejectSuggestion)
+
 	api.GET("/measures/:id/comments", s.apiListComments)
 	api.POST("/measures/:id/comments", s.apiCreateComment)
 	api.GET("/comments/:id", s.apiGetComment)

@@ -1,1 +1,1 @@
-import"./chunks/chunk-3WVJWEL7.js";
+import"./chunks/chunk-7NK4CBGV.js";

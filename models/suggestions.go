@@ -1,0 +1,541 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"pacte/collab"
+)
+
+// Suggestions are tracked changes (docs/DESIGN.md "Suggestions"): a span of
+// a measure's current text, in UTF-16 units like every co-editing position,
+// and the text proposed in its place. An open suggestion moves with every
+// change of the text exactly as comment anchors do (appendCollab calls
+// mapSuggestions in the same transaction), except that a change reaching
+// into its words makes it outdated: it can still be read, answered and
+// rejected, never accepted, since it would replace words its author never
+// saw. Accepting applies the change through the co-editing log, like any
+// edit, and saves a revision naming the author and the editor who accepted.
+
+// Suggestion statuses.
+const (
+	SuggestionOpen     = "open"
+	SuggestionAccepted = "accepted"
+	SuggestionRejected = "rejected"
+	SuggestionOutdated = "outdated"
+)
+
+// RevisionSuggestion is the reason of a revision that applied a suggestion.
+const RevisionSuggestion = "suggestion"
+
+// Limits on one suggestion.
+const (
+	// MaxSuggestionBytes bounds the proposed text: a suggestion proposes a
+	// change, not a new measure (the body itself may hold 200 KB).
+	MaxSuggestionBytes = 20 * 1024
+	// maxSuggestionLag is how many co-edits a suggestion made on an older
+	// version may be mapped through; further behind, the client reloads.
+	maxSuggestionLag  = MaxCollabPull
+	maxSuggestionNote = 1000
+)
+
+// Suggestion is one row of suggestions.
+type Suggestion struct {
+	ID              int64      `gorm:"column:id;primaryKey"`
+	MeasureID       int64      `gorm:"column:measure_id"`
+	AuthorID        int64      `gorm:"column:author_id"`
+	From            int        `gorm:"column:span_from"`
+	To              int        `gorm:"column:span_to"`
+	Insert          string     `gorm:"column:insert_text"`
+	Quote           string     `gorm:"column:quote"`
+	Status          string     `gorm:"column:status"`
+	CreatedAt       time.Time  `gorm:"column:created_at"`
+	DecidedBy       *int64     `gorm:"column:decided_by"`
+	DecidedAt       *time.Time `gorm:"column:decided_at"`
+	Note            string     `gorm:"column:note"`
+	AcceptedVersion *int64     `gorm:"column:accepted_version"`
+}
+
+// TableName tells GORM where suggestions live.
+func (Suggestion) TableName() string { return "suggestions" }
+
+// SuggestionView is a suggestion as shown: with its author's and decider's
+// names, and what the viewer may do with it.
+type SuggestionView struct {
+	Suggestion
+	Author    UserRef
+	DecidedBy *UserRef
+	CanAccept bool
+	CanReject bool
+}
+
+// JSON is the suggestion as docs/API.md spells it.
+func (v *SuggestionView) JSON() map[string]any {
+	out := map[string]any{
+		"id": v.ID, "measure_id": v.MeasureID, "from": v.From, "to": v.To, "insert": v.Insert, "quote": v.Quote,
+		"status": v.Status, "created_at": v.CreatedAt.UTC().Format(time.RFC3339Nano),
+		"author":     map[string]any{"id": v.Author.ID, "name": v.Author.Name},
+		"decided_by": nil, "decided_at": nil, "note": v.Note,
+		"can": map[string]bool{"accept": v.CanAccept, "reject": v.CanReject},
+	}
+	if v.DecidedBy != nil {
+		out["decided_by"] = map[string]any{"id": v.DecidedBy.ID, "name": v.DecidedBy.Name}
+	}
+	if v.DecidedAt != nil {
+		out["decided_at"] = v.DecidedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return out
+}
+
+// eventData is the suggestion as events carry it: what everyone who sees
+// the measure may read, without the per-viewer permissions.
+func (v *SuggestionView) eventData() map[string]any {
+	out := v.JSON()
+	delete(out, "can")
+	return out
+}
+
+// SuggestionInput is a new suggestion: [From, To) and Insert in UTF-16
+// units of the text at collab version Version.
+type SuggestionInput struct {
+	From, To int
+	Insert   string
+	Version  int64
+}
+
+func suggestionError(kind, code, msg string) *Error { return CodedError(kind, code, msg) }
+
+// errOutdated is the 409 of a suggestion whose words have changed.
+func errOutdated() *Error {
+	return suggestionError(EConflict, "suggestion_outdated",
+		"The words this suggestion changes have been edited since: read the current text and suggest again.")
+}
+
+// CreateSuggestion records a suggestion on a measure. The span refers to
+// the text at in.Version and is carried through the co-edits made since;
+// if one of them reached into it the suggestion is refused as outdated.
+// It is refused when it overlaps another person's open suggestion (the
+// editors could not accept both).
+func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int64, in SuggestionInput) (*SuggestionView, error) {
+	in.Insert = collab.NormalizeLineBreaks(in.Insert)
+	if len(in.Insert) > MaxSuggestionBytes {
+		return nil, (FieldErrors{"insert": fmt.Sprintf("The suggested text is too long (%d KB at most): for a larger change, edit the measure or comment on it.", MaxSuggestionBytes/1024)}).Err()
+	}
+	if !utf8.ValidString(in.Insert) || strings.ContainsRune(in.Insert, 0) {
+		return nil, (FieldErrors{"insert": "The suggested text is not valid text."}).Err()
+	}
+	var out *SuggestionView
+	err := s.Write(ctx, func(tx *Tx) error {
+		m, err := tx.lockCollabMeasure(measureID)
+		if err != nil {
+			return err
+		}
+		acc, err := measureAccess(tx.DB, measureID)
+		if err != nil {
+			return err
+		}
+		if err := CheckSuggestion(actor, ActSuggest, acc); err != nil {
+			return err
+		}
+		if in.Version < 0 || in.Version > m.CollabVersion {
+			return suggestionError(EConflict, "unknown_version", "That version of the text is not known here: reload the measure and suggest again.")
+		}
+		from, to, err := tx.spanAtCurrent(measureID, m, in)
+		if err != nil {
+			return err
+		}
+		doc := collab.NewDoc(m.Body)
+		quote, _ := doc.Slice(from, to)
+		if quote == in.Insert {
+			return (FieldErrors{"insert": "The suggestion changes nothing."}).Err()
+		}
+		if len(m.Body)-len(quote)+len(in.Insert) > MaxBodyBytes {
+			return (FieldErrors{"insert": "The text would be too long with this change."}).Err()
+		}
+		var open []Suggestion
+		if err := tx.Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Find(&open).Error; err != nil {
+			return err
+		}
+		for _, o := range open {
+			if o.AuthorID != actor.ID && spansOverlap(o.From, o.To, from, to) {
+				return suggestionError(EConflict, "suggestion_overlaps",
+					"Another person has already suggested a change to these words: answer or wait for their suggestion instead.")
+			}
+		}
+		row := Suggestion{MeasureID: measureID, AuthorID: actor.ID, From: from, To: to, Insert: in.Insert, Quote: quote,
+			Status: SuggestionOpen, CreatedAt: tx.store.stamp()}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		out = viewSuggestion(actor, acc, row, map[int64]*User{actor.ID: actor})
+		_, err = tx.Emit(MeasureTopic(measureID), "suggestion.created", actor, measureID, 0,
+			map[string]any{"suggestion": out.eventData()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// spanAtCurrent checks in's span against the text at in.Version and maps
+// it to the current text through the co-edits since.
+func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput) (int, int, error) {
+	invalid := func(msg string) error { return suggestionError(EInvalid, "invalid_span", msg) }
+	if in.From < 0 || in.To < in.From {
+		return 0, 0, invalid("The span is not valid: from must be at least 0 and to at least from.")
+	}
+	if in.From == in.To && in.Insert == "" {
+		return 0, 0, (FieldErrors{"insert": "The suggestion changes nothing."}).Err()
+	}
+	if m.CollabVersion-in.Version > maxSuggestionLag {
+		return 0, 0, errOutdated()
+	}
+	var sets []collab.ChangeSet
+	if in.Version < m.CollabVersion {
+		var rows []collabUpdateRow
+		if err := tx.Where("measure_id = ? AND version > ? AND version <= ?", measureID, in.Version, m.CollabVersion).
+			Order("version").Find(&rows).Error; err != nil {
+			return 0, 0, err
+		}
+		if int64(len(rows)) != m.CollabVersion-in.Version {
+			return 0, 0, errOutdated() // updates no longer kept
+		}
+		for _, r := range rows {
+			cs, err := collab.ParseChangeSet(json.RawMessage(r.Changes))
+			if err != nil {
+				return 0, 0, err
+			}
+			sets = append(sets, cs)
+		}
+	}
+	// The span must fit the text it was made on, whose length the first
+	// change set since knows.
+	length := collab.NewDoc(m.Body).Len()
+	if len(sets) > 0 {
+		length = sets[0].Length()
+	}
+	if in.To > length {
+		return 0, 0, invalid(fmt.Sprintf("The span ends past the text (%d units long at that version).", length))
+	}
+	from, to := in.From, in.To
+	for _, cs := range sets {
+		nf, nt, touched := cs.MapSpan(from, to)
+		if touched {
+			return 0, 0, errOutdated()
+		}
+		from, to = nf, nt
+	}
+	// An untouched span covers the same units as at in.Version, so a
+	// boundary splits a pair now exactly when it did then.
+	if !collab.NewDoc(m.Body).SpanFits(from, to) {
+		return 0, 0, invalid("The span cuts a character in half (a surrogate pair): positions are in UTF-16 units.")
+	}
+	return from, to, nil
+}
+
+// spansOverlap reports whether two suggestions would change the same
+// text: their spans share a unit, or one's insertion point is strictly
+// inside the other, or both insert at the same point.
+func spansOverlap(af, at, bf, bt int) bool {
+	switch {
+	case af == at && bf == bt:
+		return af == bf
+	case af == at:
+		return af > bf && af < bt
+	case bf == bt:
+		return bf > af && bf < at
+	}
+	return af < bt && bf < at
+}
+
+// mapSuggestions moves the measure's open suggestions through changes
+// sets (appendCollab, under the measure's row lock). A suggestion whose
+// words the changes reached becomes outdated, with an event so that pages
+// show it at once.
+func (tx *Tx) mapSuggestions(measureID int64, sets []collab.ChangeSet, actor *User) error {
+	var open []Suggestion
+	if err := tx.Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Find(&open).Error; err != nil {
+		return err
+	}
+	for _, o := range open {
+		from, to, touched := o.From, o.To, false
+		for _, cs := range sets {
+			if from, to, touched = cs.MapSpan(from, to); touched {
+				break
+			}
+		}
+		switch {
+		case touched:
+			if err := tx.Model(&Suggestion{}).Where("id = ?", o.ID).Update("status", SuggestionOutdated).Error; err != nil {
+				return err
+			}
+			o.Status = SuggestionOutdated
+			v := viewSuggestion(nil, MeasureAccess{}, o, nil)
+			if err := tx.fillSuggestionNames(v); err != nil {
+				return err
+			}
+			if _, err := tx.Emit(MeasureTopic(measureID), "suggestion.outdated", actor, measureID, 0,
+				map[string]any{"suggestion": v.eventData()}); err != nil {
+				return err
+			}
+		case from != o.From || to != o.To:
+			if err := tx.Model(&Suggestion{}).Where("id = ?", o.ID).Updates(map[string]any{"span_from": from, "span_to": to}).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AcceptedSuggestion is what accepting gives back: the suggestion and the
+// co-editing commit that applied it, for the server to send to the
+// editors who have the text open.
+type AcceptedSuggestion struct {
+	Suggestion *SuggestionView
+	Commit     CollabCommit
+}
+
+// AcceptSuggestion applies an open suggestion to the measure's text, in one
+// transaction: co-edits not yet saved are saved as a revision first, then
+// the change enters the co-editing log (so every open editor receives it),
+// and a revision naming the suggestion's author and the acceptor is saved.
+func (s *Store) AcceptSuggestion(ctx context.Context, actor *User, id int64) (*AcceptedSuggestion, error) {
+	var out AcceptedSuggestion
+	err := s.Write(ctx, func(tx *Tx) error {
+		sg, acc, err := tx.suggestionFor(actor, ActSuggestionAccept, id)
+		if err != nil {
+			return err
+		}
+		if _, _, err := tx.FoldCollab(sg.MeasureID); err != nil {
+			return err
+		}
+		m, err := tx.lockCollabMeasure(sg.MeasureID)
+		if err != nil {
+			return err
+		}
+		doc := collab.NewDoc(m.Body)
+		if quote, ok := doc.Slice(sg.From, sg.To); !ok || quote != sg.Quote {
+			// Never expected: mapSuggestions keeps open spans on their words.
+			return errOutdated()
+		}
+		cs, ok := collab.Replace(doc.Len(), sg.From, sg.To, sg.Insert)
+		if !ok {
+			return errOutdated()
+		}
+		next, err := cs.Apply(doc)
+		if err != nil {
+			return err
+		}
+		text := next.String()
+		if len(text) > MaxBodyBytes {
+			return (FieldErrors{"insert": "The text would be too long with this change."}).Err()
+		}
+		changes, err := cs.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		now := tx.store.stamp()
+		version := m.CollabVersion + 1
+		if err := tx.Model(&Suggestion{}).Where("id = ?", sg.ID).Updates(map[string]any{
+			"status": SuggestionAccepted, "decided_by": actor.ID, "decided_at": now, "accepted_version": version}).Error; err != nil {
+			return err
+		}
+		up := collab.Update{ClientID: ServerClientID, Changes: changes}
+		if err := tx.appendCollab(sg.MeasureID, m.CollabVersion, actor, []collab.Update{up}, []collab.ChangeSet{cs}, text); err != nil {
+			return err
+		}
+		authors := []int64{sg.AuthorID}
+		if actor.ID != sg.AuthorID {
+			authors = append(authors, actor.ID)
+		}
+		if _, err := tx.SaveRevision(sg.MeasureID, RevisionSuggestion, authors, actor); err != nil {
+			return err
+		}
+		sg.Status, sg.DecidedBy, sg.DecidedAt, sg.AcceptedVersion = SuggestionAccepted, &actor.ID, &now, &version
+		v := viewSuggestion(actor, acc, *sg, nil)
+		if err := tx.fillSuggestionNames(v); err != nil {
+			return err
+		}
+		if _, err := tx.Emit(MeasureTopic(sg.MeasureID), "suggestion.accepted", actor, sg.MeasureID, sg.AuthorID,
+			map[string]any{"suggestion": v.eventData(), "version": version}); err != nil {
+			return err
+		}
+		if err := tx.Table("measure_cosponsors").Where("measure_id = ?", sg.MeasureID).Order("organization_id").
+			Pluck("organization_id", &acc.CosponsorOrgIDs).Error; err != nil {
+			return err
+		}
+		out.Suggestion = v
+		out.Commit = CollabCommit{MeasureID: sg.MeasureID, From: m.CollabVersion, Version: version,
+			Updates: []collab.Update{up}, Doc: next, Access: acc}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RejectSuggestion closes an open or outdated suggestion without applying
+// it; it stays in the measure's history with the optional note.
+func (s *Store) RejectSuggestion(ctx context.Context, actor *User, id int64, note string) (*SuggestionView, error) {
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > maxSuggestionNote || !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
+		return nil, (FieldErrors{"note": fmt.Sprintf("The note is too long or not valid text (%d characters at most).", maxSuggestionNote)}).Err()
+	}
+	var out *SuggestionView
+	err := s.Write(ctx, func(tx *Tx) error {
+		sg, acc, err := tx.suggestionFor(actor, ActSuggestionReject, id)
+		if err != nil {
+			return err
+		}
+		now := tx.store.stamp()
+		if err := tx.Model(&Suggestion{}).Where("id = ?", sg.ID).Updates(map[string]any{
+			"status": SuggestionRejected, "decided_by": actor.ID, "decided_at": now, "note": note}).Error; err != nil {
+			return err
+		}
+		sg.Status, sg.DecidedBy, sg.DecidedAt, sg.Note = SuggestionRejected, &actor.ID, &now, note
+		out = viewSuggestion(actor, acc, *sg, nil)
+		if err := tx.fillSuggestionNames(out); err != nil {
+			return err
+		}
+		_, err = tx.Emit(MeasureTopic(sg.MeasureID), "suggestion.rejected", actor, sg.MeasureID, sg.AuthorID,
+			map[string]any{"suggestion": out.eventData()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// suggestionFor locks a suggestion and its measure and checks the action:
+// 404 when the measure is not visible, then the policy, then the state of
+// the suggestion itself (already decided, or outdated for an accept).
+func (tx *Tx) suggestionFor(actor *User, act Action, id int64) (*Suggestion, MeasureAccess, error) {
+	var sg Suggestion
+	if err := tx.Where("id = ?", id).Take(&sg).Error; err != nil {
+		return nil, MeasureAccess{}, lookupError(err, NotFound("Suggestion"))
+	}
+	if _, err := tx.lockCollabMeasure(sg.MeasureID); err != nil {
+		return nil, MeasureAccess{}, err
+	}
+	// Read again under the measure's lock: a concurrent accept or reject
+	// may have decided it while we waited.
+	if err := tx.Where("id = ?", id).Take(&sg).Error; err != nil {
+		return nil, MeasureAccess{}, lookupError(err, NotFound("Suggestion"))
+	}
+	acc, err := measureAccess(tx.DB, sg.MeasureID)
+	if err != nil {
+		return nil, MeasureAccess{}, err
+	}
+	if !CanSeeMeasure(actor, acc) {
+		return nil, MeasureAccess{}, NotFound("Suggestion")
+	}
+	if err := CheckSuggestion(actor, act, SuggestionTarget{Measure: acc, AuthorID: sg.AuthorID}); err != nil {
+		return nil, MeasureAccess{}, err
+	}
+	switch {
+	case sg.Status == SuggestionAccepted || sg.Status == SuggestionRejected:
+		return nil, MeasureAccess{}, suggestionError(EConflict, "already_decided", "This suggestion has already been "+sg.Status+".")
+	case sg.Status == SuggestionOutdated && act == ActSuggestionAccept:
+		return nil, MeasureAccess{}, errOutdated()
+	}
+	return &sg, acc, nil
+}
+
+// ListSuggestions gives a visible measure's suggestions, oldest first,
+// optionally of one status.
+func (s *Store) ListSuggestions(ctx context.Context, viewer *User, measureID int64, status string) ([]*SuggestionView, error) {
+	switch status {
+	case "", SuggestionOpen, SuggestionAccepted, SuggestionRejected, SuggestionOutdated:
+	default:
+		return nil, (FieldErrors{"status": "Unknown status: use open, accepted, rejected or outdated."}).Err()
+	}
+	acc, err := s.MeasureAccessByID(ctx, measureID)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSeeMeasure(viewer, acc) {
+		return nil, NotFound("Measure")
+	}
+	q := s.Read(ctx).Where("measure_id = ?", measureID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var rows []Suggestion
+	if err := q.Order("id").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	var ids []int64
+	for _, r := range rows {
+		ids = append(ids, r.AuthorID)
+		if r.DecidedBy != nil {
+			ids = append(ids, *r.DecidedBy)
+		}
+	}
+	users, err := usersByID(s.Read(ctx), ids)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]*SuggestionView, len(rows))
+	for i, r := range rows {
+		out[i] = viewSuggestion(viewer, acc, r, users)
+	}
+	return out, nil
+}
+
+// OpenSuggestionCount is how many open suggestions a measure has, for the
+// review form.
+func (s *Store) OpenSuggestionCount(ctx context.Context, measureID int64) (int64, error) {
+	var n int64
+	err := s.Read(ctx).Model(&Suggestion{}).Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Count(&n).Error
+	return n, dbError(err)
+}
+
+// viewSuggestion names the people of a suggestion from users (when there)
+// and decides what viewer may do with it (nothing for a nil viewer).
+func viewSuggestion(viewer *User, acc MeasureAccess, r Suggestion, users map[int64]*User) *SuggestionView {
+	v := &SuggestionView{Suggestion: r, Author: UserRef{ID: r.AuthorID}}
+	if u, ok := users[r.AuthorID]; ok {
+		v.Author.Name = u.Name
+	}
+	if r.DecidedBy != nil {
+		ref := UserRef{ID: *r.DecidedBy}
+		if u, ok := users[*r.DecidedBy]; ok {
+			ref.Name = u.Name
+		}
+		v.DecidedBy = &ref
+	}
+	if viewer != nil {
+		t := SuggestionTarget{Measure: acc, AuthorID: r.AuthorID}
+		v.CanAccept = r.Status == SuggestionOpen && CheckSuggestion(viewer, ActSuggestionAccept, t) == nil
+		v.CanReject = (r.Status == SuggestionOpen || r.Status == SuggestionOutdated) && CheckSuggestion(viewer, ActSuggestionReject, t) == nil
+	}
+	return v
+}
+
+// fillSuggestionNames reads the names a view lacks.
+func (tx *Tx) fillSuggestionNames(v *SuggestionView) error {
+	ids := []int64{v.Author.ID}
+	if v.DecidedBy != nil {
+		ids = append(ids, v.DecidedBy.ID)
+	}
+	users, err := usersByID(tx.DB, ids)
+	if err != nil {
+		return err
+	}
+	if u, ok := users[v.Author.ID]; ok {
+		v.Author.Name = u.Name
+	}
+	if v.DecidedBy != nil {
+		if u, ok := users[v.DecidedBy.ID]; ok {
+			v.DecidedBy.Name = u.Name
+		}
+	}
+	return nil
+}
