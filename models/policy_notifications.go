@@ -16,12 +16,18 @@ const (
 	NotifyCommentReported  = "comment.reported"
 	NotifyPublished        = "measure.published"
 	NotifyUnpublished      = "measure.unpublished"
+	// Suggestions: a new one to the measure's followers (its editors, who
+	// decide), the decision to its author.
+	NotifySuggestionCreated  = "suggestion.created"
+	NotifySuggestionAccepted = "suggestion.accepted"
+	NotifySuggestionRejected = "suggestion.rejected"
 )
 
 // NotificationTypes lists every type, for catalogues and tests.
 var NotificationTypes = []string{NotifyCommentReply, NotifyMention, NotifyCommentCreated, NotifyStatusChanged,
 	NotifyReviewCreated, NotifySubmitted, NotifyEditorAdded, NotifyEditorJoined, NotifyCosponsorAdded, NotifyCosponsorRemoved,
-	NotifyCommentReported, NotifyPublished, NotifyUnpublished}
+	NotifyCommentReported, NotifyPublished, NotifyUnpublished,
+	NotifySuggestionCreated, NotifySuggestionAccepted, NotifySuggestionRejected}
 
 // Notification kinds are what a person chooses how to receive (GET
 // /api/v1/me/notification-settings); each type belongs to one kind.
@@ -35,11 +41,12 @@ const (
 	KindEditor    = "editor"
 	KindCosponsor = "cosponsor"
 	KindReport    = "report"
+	KindSuggest   = "suggestion"
 )
 
 // NotificationKinds lists the kinds in the order the profile page shows them.
 var NotificationKinds = []string{KindReply, KindMention, KindComment, KindStatus, KindReview, KindSubmitted,
-	KindEditor, KindCosponsor, KindReport}
+	KindEditor, KindCosponsor, KindReport, KindSuggest}
 
 // KindOf is the kind a notification type belongs to.
 func KindOf(typ string) string {
@@ -62,6 +69,8 @@ func KindOf(typ string) string {
 		return KindCosponsor
 	case NotifyCommentReported:
 		return KindReport
+	case NotifySuggestionCreated, NotifySuggestionAccepted, NotifySuggestionRejected:
+		return KindSuggest
 	}
 	return ""
 }
@@ -119,7 +128,8 @@ type NotifyTarget struct {
 func NotifyNeeds(eventType string) (notifies, reviewers, moderators bool) {
 	switch eventType {
 	case "comment.created", "comment.updated", "measure.created", "measure.updated", "measure.revision_saved", "review.created",
-		"editor.added", "cosponsor.added", "cosponsor.removed", "measure.published", "measure.unpublished":
+		"editor.added", "cosponsor.added", "cosponsor.removed", "measure.published", "measure.unpublished",
+		"suggestion.created", "suggestion.accepted", "suggestion.rejected":
 		return true, false, false
 	case "measure.status_changed":
 		return true, true, false
@@ -196,6 +206,13 @@ func NotificationTargets(f NotifyFacts) []NotifyTarget {
 		add(NotifyUnpublished, f.Followers...)
 	case "comment.reported":
 		add(NotifyCommentReported, f.Moderators...)
+	case "suggestion.created":
+		add(NotifySuggestionCreated, f.Followers...)
+	case "suggestion.accepted", "suggestion.rejected":
+		// The author withdrawing their own tells nobody (seen holds the actor).
+		if f.Event.SubjectUserID != nil {
+			add(f.Event.Type, *f.Event.SubjectUserID)
+		}
 	}
 	return out
 }

@@ -489,6 +489,32 @@ func (s *Store) ListSuggestions(ctx context.Context, viewer *User, measureID int
 	return out, nil
 }
 
+// SuggestionsAt is ListSuggestions with the collab version of the text
+// their positions refer to: a co-edit moves the suggestions and the
+// version in one transaction, so a list read between two equal versions
+// belongs to that version.
+func (s *Store) SuggestionsAt(ctx context.Context, viewer *User, measureID int64, status string) ([]*SuggestionView, int64, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := s.CollabVersion(ctx, measureID)
+		if err != nil {
+			return nil, 0, err
+		}
+		list, err := s.ListSuggestions(ctx, viewer, measureID, status)
+		if err != nil {
+			return nil, 0, err
+		}
+		after, err := s.CollabVersion(ctx, measureID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if before == after || attempt == 4 {
+			// After a few tries under a stream of edits, the later version:
+			// the editor then asks again as the updates reach it.
+			return list, after, nil
+		}
+	}
+}
+
 // OpenSuggestionCount is how many open suggestions a measure has, for the
 // review form.
 func (s *Store) OpenSuggestionCount(ctx context.Context, measureID int64) (int64, error) {
@@ -502,12 +528,12 @@ func (s *Store) OpenSuggestionCount(ctx context.Context, measureID int64) (int64
 func viewSuggestion(viewer *User, acc MeasureAccess, r Suggestion, users map[int64]*User) *SuggestionView {
 	v := &SuggestionView{Suggestion: r, Author: UserRef{ID: r.AuthorID}}
 	if u, ok := users[r.AuthorID]; ok {
-		v.Author.Name = u.Name
+		v.Author.Name, v.Author.OrganizationID = u.Name, u.OrganizationID
 	}
 	if r.DecidedBy != nil {
 		ref := UserRef{ID: *r.DecidedBy}
 		if u, ok := users[*r.DecidedBy]; ok {
-			ref.Name = u.Name
+			ref.Name, ref.OrganizationID = u.Name, u.OrganizationID
 		}
 		v.DecidedBy = &ref
 	}
@@ -530,11 +556,11 @@ func (tx *Tx) fillSuggestionNames(v *SuggestionView) error {
 		return err
 	}
 	if u, ok := users[v.Author.ID]; ok {
-		v.Author.Name = u.Name
+		v.Author.Name, v.Author.OrganizationID = u.Name, u.OrganizationID
 	}
 	if v.DecidedBy != nil {
 		if u, ok := users[v.DecidedBy.ID]; ok {
-			v.DecidedBy.Name = u.Name
+			v.DecidedBy.Name, v.DecidedBy.OrganizationID = u.Name, u.OrganizationID
 		}
 	}
 	return nil

@@ -17,7 +17,7 @@ func (s *Server) apiListSuggestions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.store.ListSuggestions(c.Request().Context(), ctxUser(c), id, c.QueryParam("status"))
+	list, version, err := s.store.SuggestionsAt(c.Request().Context(), ctxUser(c), id, c.QueryParam("status"))
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *Server) apiListSuggestions(c echo.Context) error {
 	for i, v := range list {
 		items[i] = v.JSON()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items})
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "version": version})
 }
 
 type suggestionRequest struct {

@@ -48,6 +48,11 @@ type convergenceResult struct {
 	Version int64    `json:"version"`
 	Acked   []string `json:"acked"`
 	Seed    int64    `json:"seed"`
+	// With PACTE_SUGGESTIONS=1: the markers of the suggestions accepted
+	// and rejected, and how many were made.
+	Accepted  []string `json:"accepted"`
+	Rejected  []string `json:"rejected"`
+	Suggested int      `json:"suggested"`
 }
 
 // runConvergence runs web/test/convergence.mjs against wsURLs (clients are
@@ -184,6 +189,54 @@ func coEditors(t *testing.T, app *servertest.App, n int, body string) (api *serv
 	}
 	measure = app.Measure(t, users[0], servertest.MeasureSpec{Body: body, Pillar: "enablers", Axis: "cloud_computing", Editors: users[1:]})
 	return api, measure, tokens
+}
+
+var suggestedRe = regexp.MustCompile(`<s\d+n\d+>`)
+
+// TestCollab_ConvergenceWithSuggestions: the same random co-editing, while
+// the clients also suggest changes (unique markers) and accept or reject
+// open suggestions through the API. Every editor ends with the server's
+// text; each accepted suggestion's marker is in it exactly once, and no
+// other suggestion's marker is.
+func TestCollab_ConvergenceWithSuggestions(t *testing.T) {
+	nodeForCollab(t)
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			app := servertest.New(t, engine)
+			app.Server.SetCollabIdle(200 * time.Millisecond)
+			initial := "# Mesure\n\nالرقمنة ⴰⵣⵓⵍ 🇲🇦 café, des mots à remplacer ici et là.\n"
+			api, measure, tokens := coEditors(t, app, 5, initial)
+			url := "ws" + strings.TrimPrefix(app.URL, "http") + "/ws"
+			res := runConvergence(t, []string{url}, tokens, measure, "PACTE_CLIENTS=5", "PACTE_EDITS=40",
+				"PACTE_DISCONNECTS=2", "PACTE_SUGGESTIONS=1", "PACTE_MAX_DELAY_MS=80")
+			checkConverged(t, res, app.Store, api, measure, initial)
+			text := res.Texts[0]
+			for _, m := range res.Accepted {
+				if n := strings.Count(text, m); n != 1 {
+					t.Errorf("accepted suggestion %s appears %d times (seed %d)", m, n, res.Seed)
+				}
+			}
+			accepted := map[string]bool{}
+			for _, m := range res.Accepted {
+				accepted[m] = true
+			}
+			for _, m := range suggestedRe.FindAllString(text, -1) {
+				if !accepted[m] {
+					t.Errorf("suggestion %s is in the text but was never accepted (seed %d)", m, res.Seed)
+				}
+			}
+			for _, m := range res.Rejected {
+				if strings.Contains(text, m) {
+					t.Errorf("rejected suggestion %s is in the text (seed %d)", m, res.Seed)
+				}
+			}
+			if res.Suggested < 5 || len(res.Accepted) == 0 {
+				t.Fatalf("the run suggested %d and accepted %d: too little to say anything", res.Suggested, len(res.Accepted))
+			}
+			t.Logf("%d suggestions made, %d accepted, %d rejected", res.Suggested, len(res.Accepted), len(res.Rejected))
+		})
+	}
 }
 
 // TestCollab_Convergence: five simulated editors (the browser's own

@@ -217,6 +217,9 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 	if err := s.loadMeasureComments(c, p, data); err != nil {
 		return nil, err
 	}
+	if data.Suggestions, err = s.loadSuggestions(c, d); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -244,6 +247,8 @@ type measurePageData struct {
 	CommentsGeneral, CommentsAnchored template.HTML
 	// Following: the viewer follows the measure (its news reach them).
 	Following bool
+	// Suggestions are the tracked changes (pages_suggestions.go).
+	Suggestions *measureSuggestions
 }
 
 var measureDecisions = []string{models.DecisionApproved, models.DecisionChangesRequested, models.DecisionRejected}

@@ -114,6 +114,9 @@ func (s *Server) routes() {
 	pages.POST("/measures/:id/cosponsor", s.pageCosponsor(true))
 	pages.POST("/measures/:id/cosponsor/delete", s.pageCosponsor(false))
 
+	pages.GET("/measures/:id/suggest", s.pageMeasureSuggest)
+	pages.POST("/suggestions/:id/accept", s.pageSuggestionDecide(true))
+	pages.POST("/suggestions/:id/reject", s.pageSuggestionDecide(false))
 	pages.POST("/measures/:id/comments", s.pageCommentCreate)
 	pages.GET("/comments/:id/item", s.pageCommentItem) // one comment, for live updates
 	pages.POST("/comments/:id/edit", s.pageCommentEdit)

@@ -235,6 +235,15 @@ func TestSuggestions_Lifecycle(t *testing.T) {
 					t.Errorf("%d %s events, want %d", got, typ, n)
 				}
 			}
+			// The editor (who follows the measure) was told of both
+			// suggestions; the author of the accepted one, of the decision;
+			// withdrawing one's own tells nobody.
+			if got := fmt.Sprint(notifTypes(notificationsOf(t, edAPI, ""))); got != fmt.Sprintf("[suggestion.created:%d suggestion.created:%d]", id, id) {
+				t.Errorf("the editor's notifications: %s", got)
+			}
+			if got := fmt.Sprint(notifTypes(notificationsOf(t, oc, ""))); got != fmt.Sprintf("[suggestion.accepted:%d]", id) {
+				t.Errorf("the suggester's notifications: %s", got)
+			}
 		})
 	}
 }
@@ -305,4 +314,69 @@ func coVersion(t *testing.T, c *servertest.Client, id int64) int64 {
 		t.Fatalf("measure version: %d %s", r.Status, r.Body)
 	}
 	return *m.Version
+}
+
+// TestSuggestions_PageWithoutJavaScript: the measure page lists each
+// suggestion as a diff in its context, and plain forms accept or reject
+// it; a reviewer's review form says how many are open.
+func TestSuggestions_PageWithoutJavaScript(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	editor := app.User(models.RoleMember, "apebi")
+	other := app.User(models.RoleMember, "ausim")
+	reviewer := app.User(models.RoleReviewer, "ministry")
+	ec, oc := app.Login(editor), app.Login(other)
+	body := "Généraliser la signature électronique dans les administrations d'ici 2027."
+	id := app.Measure(t, editor, servertest.MeasureSpec{Body: body, Visibility: models.VisibilityPlatform})
+	at := u16(body[:strings.Index(body, "2027")])
+	_, s1, _ := suggest(t, oc, id, at, at+4, "2026", 0)
+	sig := u16(body[:strings.Index(body, "signature")])
+	_, s2, _ := suggest(t, oc, id, sig, sig, "<b>vraie</b> ", 0)
+
+	page := string(ec.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body)
+	for _, want := range []string{
+		`id="suggestion-` + fmt.Sprint(s1.ID) + `"`,
+		`administrations d&#39;ici <del><span class="visually-hidden">supprimé : </span>2027</del><ins><span class="visually-hidden">ajouté : </span>2026</ins>.`,
+		`<ins><span class="visually-hidden">ajouté : </span>&lt;b&gt;vraie&lt;/b&gt; </ins>signature`,
+		`action="/suggestions/` + fmt.Sprint(s1.ID) + `/accept"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the editor's page lacks %s", want)
+		}
+	}
+	if strings.Contains(string(oc.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body), "/accept\"") {
+		t.Error("the suggester is offered to accept")
+	}
+
+	r := postForm(ec, fmt.Sprintf("/suggestions/%d/accept", s1.ID), form(ec, "measure", fmt.Sprint(id)))
+	if r.Status != 303 || r.Header.Get("Location") != fmt.Sprintf("/measures/%d#suggestions", id) {
+		t.Fatalf("accept by form: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	if got := coGet(t, ec, id).Body; got != strings.Replace(body, "2027", "2026", 1) {
+		t.Fatalf("text after the form's accept: %q", got)
+	}
+	r = postForm(ec, fmt.Sprintf("/suggestions/%d/accept", s1.ID), form(ec, "measure", fmt.Sprint(id)))
+	if r.Status != 409 || !strings.Contains(string(r.Body), "déjà été traitée") {
+		t.Fatalf("accepting twice by form: %d", r.Status)
+	}
+	r = postForm(ec, fmt.Sprintf("/suggestions/%d/reject", s2.ID), form(ec, "measure", fmt.Sprint(id)))
+	if r.Status != 303 {
+		t.Fatalf("reject by form: %d", r.Status)
+	}
+	page = string(ec.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body)
+	if !strings.Contains(page, "2 suggestions traitées") || !strings.Contains(page, "Rejetée par") {
+		t.Error("the decided suggestions are not listed")
+	}
+	if r := postForm(ec, fmt.Sprintf("/suggestions/%d/accept", s1.ID), form(ec)); r.Status == 303 || r.Status == 500 {
+		t.Errorf("a form without its measure: %d", r.Status)
+	}
+
+	// In review: the reviewer is told how many suggestions are open.
+	_, _, _ = suggest(t, oc, id, 0, 0, "Objectif : ", coVersion(t, ec, id))
+	if st := ec.Do("POST", fmt.Sprintf("/api/v1/measures/%d/submit", id), map[string]any{}, nil); st != 200 {
+		t.Fatalf("submit: %d", st)
+	}
+	rp := string(app.Login(reviewer).Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body)
+	if !strings.Contains(rp, `data-open-suggestions="1"`) || !strings.Contains(rp, "1 suggestion ouverte") {
+		t.Error("the review form does not count the open suggestions")
+	}
 }

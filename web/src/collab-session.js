@@ -34,7 +34,8 @@ export class CollabSession {
    * @param {(msg: object) => boolean} opts.send  sends a frame, false if it could not
    * @param {object} opts.host
    *   state(): EditorState|null       the current state (null before the first collab.doc)
-   *   apply(tr): void                 make tr.state the current state
+   *   apply(tr, updates): void        make tr.state the current state (updates: the
+   *                                   server's updates it applies, as {changes, clientID})
    *   reset(doc, version): void       build a fresh state with collab({startVersion: version, clientID})
    *   changed(session): void          something observable changed (saveState(), blocked, …)
    *   lost(text, reason): void        the server can't take our unsent edits; here is the text we had
@@ -56,6 +57,16 @@ export class CollabSession {
     this.catchUpTimer = 0;
     this.resetPending = false; // next collab.doc replaces our state
     this.blocked = null; // "not_editable" | "forbidden" once the server refuses us
+    // holding keeps local changes from being pushed: in suggestion mode
+    // they are the person's proposal, sent as suggestions, not as edits.
+    this.holding = false;
+  }
+
+  /** hold stops or resumes pushing local changes. */
+  hold(on) {
+    this.holding = !!on;
+    if (!on) this.maybePush();
+    this.host.changed(this);
   }
 
   /** connectionOpened (re)joins the document; call it on every new connection. */
@@ -101,12 +112,14 @@ export class CollabSession {
 
   /**
    * saveState summarises for a person: "offline", "joining", "readonly",
-   * "saving" or "saved".
+   * "saving", "suggesting" (typed in suggestion mode, not yet sent) or
+   * "saved".
    */
   saveState() {
     if (!this.connected) return "offline";
-    if (this.blocked) return "readonly";
+    if (this.blocked && !this.holding) return "readonly";
     if (!this.joined || this.resetPending) return "joining";
+    if (this.holding) return this.hasUnsent() ? "suggesting" : "saved";
     if (this.inFlight || this.hasUnsent()) return "saving";
     return "saved";
   }
@@ -185,18 +198,17 @@ export class CollabSession {
     const fresh = updates.slice(synced - from);
     if (fresh.length) {
       let tr;
+      let parsed;
       try {
-        tr = receiveUpdates(
-          st,
-          fresh.map((u) => ({ changes: ChangeSet.fromJSON(u.changes), clientID: String(u.clientID) })),
-        );
+        parsed = fresh.map((u) => ({ changes: ChangeSet.fromJSON(u.changes), clientID: String(u.clientID) }));
+        tr = receiveUpdates(st, parsed);
       } catch (err) {
         // A change that does not fit our text: we diverged from the server.
         this.host.failed("diverged", { error: String(err), from, synced });
         this.rejoinFresh("diverged");
         return;
       }
-      this.host.apply(tr);
+      this.host.apply(tr, parsed);
     }
     this.settle();
   }
@@ -269,7 +281,7 @@ export class CollabSession {
   }
 
   maybePush() {
-    if (!this.connected || !this.joined || this.blocked || this.resetPending) return;
+    if (!this.connected || !this.joined || this.blocked || this.resetPending || this.holding) return;
     if (this.inFlight || this.pulling) return;
     const st = this.host.state();
     if (!st) return;

@@ -30,8 +30,17 @@ import { adoptEditorStyles } from "./csp-styles.js";
 import { keepRemoteCursors, pruneStale, remoteCursors, removeRemoteCursor, setRemoteCursor } from "./remote-cursors.js";
 import { livePreview } from "./preview.js";
 import { combinedState, paintSaveState } from "./save-status.js";
-import { label, throttle } from "./util.js";
+import { debounce, label, throttle } from "./util.js";
 import { mentionCompletions } from "./mentions.js";
+import {
+  api,
+  mapSuggestion,
+  pendingChanges,
+  pendingField,
+  renderPanel,
+  setSuggestions,
+  suggestionsField,
+} from "./suggestions.js";
 
 import { Compartment, EditorState, Prec, Transaction } from "@codemirror/state";
 import { EditorView, drawSelection, keymap } from "@codemirror/view";
@@ -49,6 +58,8 @@ function markdownSupport() {
   return new LanguageSupport(markdownLanguage, [Prec.high(keymap.of(markdownKeymap)), pasteURLAsLink]);
 }
 const CURSOR_EVERY = 100;
+// In suggestion mode, what was typed becomes suggestions after this pause.
+const SUGGEST_IDLE = 1500;
 
 function newClientID() {
   const bytes = new Uint8Array(9);
@@ -88,6 +99,10 @@ class CoEditor {
     // steps in.
     this.nonce = document.querySelector('meta[name="csp-nonce"]')?.content;
     this.editable = new Compartment();
+    this.modeExt = new Compartment();
+    this.suggestOnly = form.hasAttribute("data-suggest-only");
+    this.mode = this.suggestOnly ? "suggest" : "edit";
+    this.base = null; // the shared text while suggesting (a Text)
     this.haveDoc = false; // the server's document has arrived
     this.errorReason = null; // the last failure, shown until the person types on
     this.lastEditable = false;
@@ -116,6 +131,17 @@ class CoEditor {
       host: this.sessionHost(),
     });
     this.fields = new FieldAutosave({ form, measure, changed: () => this.paint() });
+    // Suggestions (suggestions.js): people who may only suggest open the
+    // editor in suggestion mode; editors switch with [data-editor-mode].
+    this.panel = document.querySelector("[data-suggestion-panel]");
+    this.served = null; // the last list from the server: {version, items}
+    this.committing = false;
+    this.commitSoon = debounce(() => this.commitPending(), SUGGEST_IDLE);
+    this.refetchSoon = debounce(() => this.refetch(), 250);
+    if (this.mode === "suggest") {
+      this.session.holding = true;
+      form.dataset.mode = "suggest";
+    }
   }
 
   text() {
@@ -123,7 +149,14 @@ class CoEditor {
   }
 
   canEdit() {
-    return this.haveDoc && !this.session?.blocked;
+    if (!this.haveDoc) return false;
+    if (this.mode === "suggest") {
+      // Suggesting is not editing: a reviewer (forbidden) or a measure in
+      // review (not_editable) still takes suggestions.
+      const b = this.session?.blocked;
+      return !this.committing && (!b || b === "forbidden" || b === "not_editable");
+    }
+    return !this.session?.blocked;
   }
 
   extensions(version) {
@@ -140,6 +173,8 @@ class CoEditor {
       keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
       this.editable.of(editableExt((this.lastEditable = this.canEdit()))),
       remoteCursors(),
+      suggestionsField,
+      this.modeExt.of(this.mode === "suggest" ? pendingField : []),
       EditorView.contentAttributes.of({
         "aria-label": this.label,
         "aria-multiline": "true",
@@ -155,12 +190,20 @@ class CoEditor {
   sessionHost() {
     return {
       state: () => (this.haveDoc ? this.view.state : null),
-      apply: (tr) => this.view.dispatch(tr),
+      apply: (tr, updates) => {
+        // While suggesting, the shared text follows the server's updates
+        // (the view holds the person's proposal on top of it).
+        if (this.base && updates) for (const u of updates) this.base = u.changes.apply(this.base);
+        this.view.dispatch(tr);
+        if (this.served) this.showServed();
+      },
       reset: (doc, version) => {
         this.haveDoc = true;
         this.view.setState(EditorState.create({ doc, extensions: this.extensions(version) }));
+        if (this.mode === "suggest") this.base = this.view.state.doc;
         this.syncTextarea();
         this.schedulePreview();
+        this.refetch();
       },
       changed: () => this.paint(),
       lost: (text, reason) => {
@@ -178,13 +221,14 @@ class CoEditor {
   paint() {
     const { session, form } = this;
     paintSaveState(combinedState(session.saveState(), this.fields.state()));
-    const reason = session.blocked || this.errorReason;
+    let reason = session.blocked || this.errorReason;
+    if (this.mode === "suggest" && (reason === "forbidden" || reason === "not_editable")) reason = this.errorReason;
     const text = reason ? reasonText(form, reason) : "";
     this.message.textContent = text;
     this.message.hidden = !text;
     // Once the server has closed editing (status change, lost rights),
     // saving the form could only fail: say so by disabling its buttons.
-    const closed = session.blocked === "not_editable" || session.blocked === "forbidden";
+    const closed = this.mode === "edit" && (session.blocked === "not_editable" || session.blocked === "forbidden");
     for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = closed;
     if (this.canEdit() !== this.lastEditable) {
       this.lastEditable = this.canEdit();
@@ -211,6 +255,7 @@ class CoEditor {
       if (update.transactions.some((tr) => !tr.annotation(Transaction.remote))) {
         this.errorReason = null; // the last failure's message goes once the person types on
         this.session.localChange();
+        if (this.mode === "suggest") this.commitSoon();
       }
     }
     if (update.selectionSet && update.view.hasFocus) this.sendCursor();
@@ -234,8 +279,15 @@ class CoEditor {
       });
     });
     live.onMessage("event", (msg) => {
-      if (msg.topic === topic && msg.event === "measure.updated") this.fields.remote(msg.data?.measure);
+      if (msg.topic !== topic) return;
+      if (msg.event === "measure.updated") this.fields.remote(msg.data?.measure);
+      if (String(msg.event).startsWith("suggestion.") || msg.event === "measure.status_changed") this.refetchSoon();
     });
+    for (const input of document.querySelectorAll("[data-editor-mode] input[type=radio]")) {
+      input.addEventListener("change", () => input.checked && this.setMode(input.value));
+    }
+    // Leaving the text sends what was suggested at once.
+    view.contentDOM.addEventListener("blur", () => this.mode === "suggest" && this.commitPending());
     live.onMessage("presence", (msg) => {
       if (msg.topic !== topic || !this.haveDoc) return;
       const here = new Set((msg.users || []).map((u) => String(u.id)));
@@ -272,6 +324,125 @@ class CoEditor {
     if (this.preview && !this.preview.innerHTML.trim()) this.schedulePreview();
   }
 
+  // --- suggestions ---------------------------------------------------------
+
+  /** setMode switches between editing and suggesting (editors only). */
+  async setMode(mode) {
+    if (mode === this.mode || (this.suggestOnly && mode !== "suggest")) return;
+    if (mode === "suggest") {
+      // Suggestions are made on the shared text: first let what was
+      // typed as edits reach the server.
+      await this.untilSaved();
+      this.base = this.view.state.doc;
+      this.session.hold(true);
+    } else {
+      await this.commitPending();
+      this.base = null;
+      this.session.hold(false);
+    }
+    this.mode = mode;
+    this.form.dataset.mode = mode;
+    this.view.dispatch({ effects: this.modeExt.reconfigure(mode === "suggest" ? pendingField : []) });
+    this.paint();
+  }
+
+  untilSaved() {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const check = () => {
+        if ((!this.session.hasUnsent() && !this.session.inFlight) || Date.now() - started > 10000) resolve();
+        else setTimeout(check, 100);
+      };
+      check();
+    });
+  }
+
+  /**
+   * commitPending turns what was typed in suggestion mode into suggestions:
+   * one per contiguous change against the shared text. The view goes back
+   * to the shared text at once, where the stored suggestions then show; a
+   * refused one is said, and its text kept for the person to copy.
+   */
+  async commitPending() {
+    if (this.mode !== "suggest" || this.committing || !this.haveDoc || !this.base) return;
+    const state = this.view.state;
+    const { version, changes, set } = pendingChanges(state);
+    if (!changes.length) return;
+    this.committing = true;
+    const head = Math.min(set.invertedDesc.mapPos(state.selection.main.head), this.base.length);
+    const hadFocus = this.view.hasFocus;
+    this.view.setState(EditorState.create({ doc: this.base, extensions: this.extensions(version), selection: { anchor: head } }));
+    this.syncTextarea();
+    this.paint();
+    const failed = [];
+    for (const c of changes) {
+      const r = await api("POST", `/api/v1/measures/${this.measure}/suggestions`, { ...c, version });
+      if (!r.ok) failed.push({ ...c, code: r.body?.error?.code || "error" });
+    }
+    this.committing = false;
+    if (failed.length) {
+      this.errorReason = `sg-${failed[0].code}`;
+      showUnsent(this.form, failed.map((f) => f.insert).filter(Boolean).join("\n"));
+    }
+    this.refetch();
+    this.paint();
+    if (hadFocus) this.view.focus();
+  }
+
+  /** refetch reads the open suggestions and shows them. */
+  async refetch() {
+    const r = await api("GET", `/api/v1/measures/${this.measure}/suggestions?status=open`);
+    if (!r.ok || !r.body) return;
+    this.served = { version: Number(r.body.version), items: r.body.items || [] };
+    this.served.retries = 0;
+    this.showServed();
+    renderPanel(this.panel, this.served.items, {
+      select: (s) => this.select(s),
+      decide: (s, action) => this.decide(s, action),
+    });
+  }
+
+  /**
+   * showServed draws the last list once the editor is at its version: the
+   * positions are those of the shared text at that version.
+   */
+  showServed() {
+    const served = this.served;
+    if (!served || !this.haveDoc) return;
+    const state = this.view.state;
+    const synced = getSyncedVersion(state);
+    if (synced > served.version) {
+      this.refetchSoon();
+      return;
+    }
+    if (synced < served.version) return; // apply() calls again as updates arrive
+    let items = served.items;
+    // Local changes not yet on the server (an edit in flight, a proposal
+    // being typed) sit between the shared text and the view.
+    const { set } = pendingChanges(state);
+    if (set) items = items.map((s) => mapSuggestion(s, set));
+    this.view.dispatch({ effects: setSuggestions.of(items) });
+  }
+
+  select(s) {
+    const cur = this.view.state.field(suggestionsField).find((x) => x.id === s.id) || s;
+    const len = this.view.state.doc.length;
+    this.view.dispatch({
+      selection: { anchor: Math.min(cur.from, len), head: Math.min(cur.to, len) },
+      scrollIntoView: true,
+    });
+    this.view.focus();
+  }
+
+  async decide(s, action) {
+    const r = await api("POST", `/api/v1/suggestions/${s.id}/${action}`, action === "reject" ? {} : undefined);
+    if (!r.ok) {
+      this.errorReason = `sg-${r.body?.error?.code || "error"}`;
+      this.paint();
+    }
+    this.refetch();
+  }
+
   /** handle is what tests and debugging see (window.pacteEditor). */
   handle() {
     return {
@@ -282,6 +453,10 @@ class CoEditor {
       version: () => (this.haveDoc ? getSyncedVersion(this.view.state) : null),
       saveState: () => this.session.saveState(),
       fields: this.fields,
+      mode: () => this.mode,
+      setMode: (m) => this.setMode(m),
+      commit: () => this.commitPending(),
+      suggestions: () => this.view.state.field(suggestionsField),
     };
   }
 }

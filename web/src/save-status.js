@@ -7,12 +7,13 @@ const SAVE_LABELS = {
   unsaved: ["unsaved", "saving"],
   joining: ["connecting", "saving"],
   saving: ["saving"],
+  suggesting: ["suggesting", "saving"],
   saved: ["saved"],
   readonly: ["readonly"],
 };
 
 // The least reassuring state wins.
-const WORST_FIRST = ["offline", "unsaved", "readonly", "joining", "saving", "saved"];
+const WORST_FIRST = ["offline", "unsaved", "readonly", "joining", "saving", "suggesting", "saved"];
 
 /** combinedState is the state the line shows for the text's and the fields'. */
 export function combinedState(body, fields) {

@@ -22,13 +22,20 @@
 //   PACTE_QUIET_MS     how long everything must stay settled at the end (default 1000)
 //   PACTE_TIMEOUT_MS   give up after this long (default 60000)
 //   PACTE_SEED         random seed, to replay a run (default: random; printed)
+//   PACTE_SUGGESTIONS  1: clients also suggest changes (each a unique marker
+//                      such as "<s3n17>") and accept or reject open ones,
+//                      through the HTTP API, while everyone types
+//   PACTE_HTTP_URL     the API's base URL (default: from PACTE_WS_URL)
 //
 // Output: one JSON line on stdout,
-//   {"texts":[…one per client…],"version":n,"acked":[markers whose insertion the server accepted],"seed":s}
+//   {"texts":[…one per client…],"version":n,"acked":[markers whose insertion the server accepted],
+//    "accepted":[suggestion markers accepted],"rejected":[suggestion markers rejected],"suggested":n,"seed":s}
 // Diagnostics go to stderr. Exit status 1 on a protocol error (error frame,
 // refused upgrade, rejected push other than "stale", a change that does
 // not fit), on a timeout, or when the texts differ or lack an
-// acknowledged marker; 2 on bad configuration.
+// acknowledged marker, or when an accepted suggestion's marker is not in
+// every text exactly once, or any other suggestion's marker is there at
+// all; 2 on bad configuration.
 
 import WebSocket from "ws";
 import { EditorState } from "@codemirror/state";
@@ -51,6 +58,8 @@ const MAX_DELAY = num("PACTE_MAX_DELAY_MS", 60);
 const QUIET = num("PACTE_QUIET_MS", 1000);
 const TIMEOUT = num("PACTE_TIMEOUT_MS", 60000);
 const SEED = num("PACTE_SEED", Math.floor(Math.random() * 2 ** 31));
+const SUGGESTIONS = env.PACTE_SUGGESTIONS === "1";
+const HTTP = (env.PACTE_HTTP_URL || urls[0].replace(/^ws/, "http").replace(/\/ws$/, "")).replace(/\/$/, "");
 
 // mulberry32: small, seedable, good enough to pick edits.
 let seedState = SEED >>> 0;
@@ -70,7 +79,10 @@ const FRAGMENTS = [
   "مرحبا", " بالعالم ", "الرقمنة", "ء", "ﷺ", "ⴰⵣⵓⵍ ", "ⵣ",
   "😀", "👍🏽", "👨‍👩‍👧", "🇲🇦", "\n", "\n\n", "- ", "# ", "**", " ",
 ];
-const MARKER = /<c\d+e\d+>/g;
+// Edit markers (<c3e10>) and suggestion markers (<s3n17>): edits never cut one.
+const MARKER = /<(?:c\d+e|s\d+n)\d+>/g;
+const SUGGESTED = /<s\d+n\d+>/g;
+const suggestions = { made: 0, accepted: new Set(), rejected: new Set() };
 
 const errors = [];
 function protocolError(client, what) {
@@ -255,8 +267,70 @@ class Client {
         reconnectAt = n + randInt(1, 4); // edit on offline for a while
       }
       this.edit(n);
+      if (SUGGESTIONS && n % 4 === 2) await this.suggest(n);
+      if (SUGGESTIONS && n % 4 === 3) await this.decide();
     }
     this.reconnect();
+  }
+
+  async api(method, path, body) {
+    const headers = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
+    if (body) headers["Content-Type"] = "application/json";
+    const res = await fetch(HTTP + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    return { status: res.status, body: data };
+  }
+
+  /**
+   * suggest proposes a marker in place of a few characters, or inserted,
+   * at the synced version (only when nothing is unsent: its positions are
+   * then the shared text's).
+   */
+  async suggest(n) {
+    // Wait (briefly) for this client's own edits to be accepted.
+    const end = Date.now() + 1000;
+    while (this.state && !this.offline && (this.session.hasUnsent() || this.session.inFlight) && Date.now() < end) await sleep(10);
+    if (!this.state || this.offline || this.session.hasUnsent() || !this.session.joined) return;
+    const doc = this.state.doc.toString();
+    const version = getSyncedVersion(this.state);
+    const markers = [...doc.matchAll(MARKER)].map((m) => [m.index, m.index + m[0].length]);
+    const ok = (p) => !(p > 0 && p < doc.length && isLow(doc.charCodeAt(p)) && isHigh(doc.charCodeAt(p - 1))) &&
+      !markers.some(([a, b]) => p > a && p < b);
+    let from = randInt(0, doc.length);
+    for (let tries = 0; !ok(from) && tries < 50; tries++) from = randInt(0, doc.length);
+    if (!ok(from)) return;
+    let to = from;
+    if (random() < 0.5) {
+      to = Math.min(doc.length, from + randInt(1, 5));
+      for (const [a, b] of markers) if (a < to && b > from) to = Math.min(to, a);
+      while (to > from && !ok(to)) to--;
+    }
+    const marker = `<s${this.index}n${n}>`;
+    const r = await this.api("POST", `/api/v1/measures/${measure}/suggestions`, { from, to, insert: marker, version });
+    if (r.status === 201) suggestions.made++;
+    else if (r.status !== 409) protocolError(this, `suggest: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /** decide accepts or rejects one open suggestion at random. */
+  async decide() {
+    if (this.offline) return;
+    const list = await this.api("GET", `/api/v1/measures/${measure}/suggestions?status=open`);
+    if (list.status !== 200) {
+      protocolError(this, `list suggestions: HTTP ${list.status}`);
+      return;
+    }
+    const items = list.body?.items || [];
+    if (!items.length) return;
+    const s = pick(items);
+    const action = random() < 0.6 ? "accept" : "reject";
+    const r = await this.api("POST", `/api/v1/suggestions/${s.id}/${action}`, action === "reject" ? {} : undefined);
+    if (r.status === 200) (action === "accept" ? suggestions.accepted : suggestions.rejected).add(s.insert);
+    else if (r.status !== 409) protocolError(this, `${action}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   }
 }
 
@@ -298,7 +372,9 @@ async function main() {
   const texts = clients.map((c) => c.state.doc.toString());
   const version = getSyncedVersion(clients[0].state);
   const acked = [...new Set(clients.flatMap((c) => [...c.acked]))].sort();
-  process.stdout.write(JSON.stringify({ texts, version, acked, seed: SEED }) + "\n");
+  const accepted = [...suggestions.accepted].sort();
+  const rejected = [...suggestions.rejected].sort();
+  process.stdout.write(JSON.stringify({ texts, version, acked, accepted, rejected, suggested: suggestions.made, seed: SEED }) + "\n");
 
   let ok = true;
   if (new Set(texts).size !== 1) {
@@ -311,6 +387,21 @@ async function main() {
     if (missing >= 0) {
       ok = false;
       console.error(`convergence: acknowledged ${m} missing from client ${missing}'s text`);
+    }
+  }
+  for (const m of accepted) {
+    const bad = texts.findIndex((t) => t.split(m).length - 1 !== 1);
+    if (bad >= 0) {
+      ok = false;
+      console.error(`convergence: accepted suggestion ${m} is not exactly once in client ${bad}'s text`);
+    }
+  }
+  for (const t of texts.slice(0, 1)) {
+    for (const m of t.match(SUGGESTED) || []) {
+      if (!suggestions.accepted.has(m)) {
+        ok = false;
+        console.error(`convergence: suggestion ${m} is in the text but was never accepted`);
+      }
     }
   }
   for (const c of clients) {
