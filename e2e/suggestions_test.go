@@ -17,7 +17,8 @@ import (
 // of another federation, in Arabic, suggests in the text itself (a French
 // word replaced, an Arabic sentence added); the measure's editor sees both
 // live, in the text and in the margin, accepts one and rejects the other;
-// both end with the same text. Then the suggester's page at phone width.
+// both end with the same text. The editor then suggests a deletion herself
+// from her own editor's switch. Then the suggester's page at phone width.
 func TestSuggestions_SuggestAcceptReject(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, models.SQLite)
@@ -98,18 +99,34 @@ func TestSuggestions_SuggestAcceptReject(t *testing.T) {
 	}
 	a.look("suggestions-amina-decided-fr")
 
-	// 5. The measure page lists both decisions, without script.
+	// 5. Amina switches her editor to suggesting and deletes a word with
+	// the keyboard: a deletion suggestion, her text unchanged, then back
+	// to editing.
+	a.Click(`[data-editor-mode] input[value="suggest"]`)
+	a.WaitUntil(`window.pacteEditor.mode() === "suggest"`)
+	word := strings.Index(want, "électronique")
+	a.step("focus", chromedp.Focus(chromedp.CSS(".cm-content"), chromedp.NodeVisible))
+	Eval[bool](a, fmt.Sprintf(`(window.pacteEditor.view.dispatch({selection: {anchor: %d, head: %d}}), true)`, utf16(want[:word]), utf16(want[:word])+utf16("électronique")))
+	a.Press(kb.Backspace)
+	a.WaitUntil(fmt.Sprintf(`window.pacteEditor.text() === %q && window.pacteEditor.suggestions().length === 1`, want))
+	y.WaitUntil(`[...document.querySelectorAll(".cm-sg-del")].some(e => e.textContent === "électronique")`)
+	a.Click(`[data-editor-mode] input[value="edit"]`)
+	a.WaitUntil(`window.pacteEditor.mode() === "edit" && window.pacteEditor.saveState() === "saved"`)
+	a.Click(`[data-suggestion-cards] li:first-child .suggestion-actions button.secondary`)
+	a.WaitUntil(`window.pacteEditor.suggestions().length === 0`)
+
+	// 6. The measure page lists the decisions, without script.
 	y.Go(fmt.Sprintf("/measures/%d#suggestions", id))
 	y.WaitVisible("#suggestions details.suggestions-decided")
 	y.Click("#suggestions details.suggestions-decided summary")
 	y.WaitVisible("#suggestions details.suggestions-decided[open] .suggestion-accepted")
-	if n := Eval[int](y, `document.querySelectorAll("#suggestions .suggestion-accepted, #suggestions .suggestion-rejected").length`); n != 2 {
-		t.Errorf("the measure page lists %d decided suggestions, want 2", n)
+	if n := Eval[int](y, `document.querySelectorAll("#suggestions .suggestion-accepted, #suggestions .suggestion-rejected").length`); n != 3 {
+		t.Errorf("the measure page lists %d decided suggestions, want 3", n)
 	}
 	Eval[bool](y, `(document.getElementById("suggestions").scrollIntoView(), true)`)
 	y.look("suggestions-measure-page-ar")
 
-	// 6. The suggester's page at phone width.
+	// 7. The suggester's page at phone width.
 	y.resize(phoneWidth, 844)
 	y.Go(fmt.Sprintf("/measures/%d/suggest", id))
 	editorReady(y)

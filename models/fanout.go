@@ -155,9 +155,19 @@ func planFanOut(db *gorm.DB, ev *Event) (*fanOutPlan, error) {
 	if plan.prefs, err = deliveries(db, ids); err != nil {
 		return nil, err
 	}
+	// Someone suggesting ten changes in a row tells each editor once, until
+	// they have read it: one unread "suggested changes to" per person and
+	// measure is enough to send them to the list.
+	var already []int64
+	if ev.Type == "suggestion.created" && ev.ActorID != nil && ev.MeasureID != nil {
+		if err := db.Model(&Notification{}).Where("type = ? AND measure_id = ? AND actor_id = ? AND read_at IS NULL AND user_id IN ?",
+			NotifySuggestionCreated, *ev.MeasureID, *ev.ActorID, ids).Pluck("user_id", &already).Error; err != nil {
+			return nil, err
+		}
+	}
 	for _, t := range targets {
 		u := users[t.UserID]
-		if u == nil || !CanSeeNotification(u, t.Type, subj) {
+		if u == nil || !CanSeeNotification(u, t.Type, subj) || slices.Contains(already, u.ID) {
 			continue
 		}
 		n := Notification{UserID: u.ID, Type: t.Type, EventID: ev.ID, ActorID: ev.ActorID,

@@ -139,6 +139,10 @@ func NotifyNeeds(eventType string) (notifies, reviewers, moderators bool) {
 	return false, false, false
 }
 
+// NoFanOut is an event's data (stored and sent as it is) for a change
+// whose fan-out is known to tell nobody, so that it costs no job.
+type NoFanOut map[string]any
+
 // needsFanOut says whether an event may tell anyone, so that only those
 // events cost a job: an edit tells only the people it newly mentions.
 func needsFanOut(eventType string, data any) bool {
@@ -152,7 +156,8 @@ func needsFanOut(eventType string, data any) bool {
 		ids, _ := m["mentioned"].([]int64)
 		return len(ids) > 0
 	}
-	return true
+	_, quiet := data.(NoFanOut)
+	return !quiet
 }
 
 // NotificationTargets decides who an event concerns. Each person is told

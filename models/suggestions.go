@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -156,15 +157,11 @@ func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int
 		if len(m.Body)-len(quote)+len(in.Insert) > MaxBodyBytes {
 			return (FieldErrors{"insert": "The text would be too long with this change."}).Err()
 		}
-		var open []Suggestion
-		if err := tx.Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Find(&open).Error; err != nil {
+		if overlaps, err := tx.overlapsOpen(measureID, actor.ID, from, to); err != nil {
 			return err
-		}
-		for _, o := range open {
-			if o.AuthorID != actor.ID && spansOverlap(o.From, o.To, from, to) {
-				return suggestionError(EConflict, "suggestion_overlaps",
-					"Another person has already suggested a change to these words: answer or wait for their suggestion instead.")
-			}
+		} else if overlaps {
+			return suggestionError(EConflict, "suggestion_overlaps",
+				"Another person has already suggested a change to these words: answer or wait for their suggestion instead.")
 		}
 		row := Suggestion{MeasureID: measureID, AuthorID: actor.ID, From: from, To: to, Insert: in.Insert, Quote: quote,
 			Status: SuggestionOpen, CreatedAt: tx.store.stamp()}
@@ -172,14 +169,34 @@ func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int
 			return err
 		}
 		out = viewSuggestion(actor, acc, row, map[int64]*User{actor.ID: actor})
-		_, err = tx.Emit(MeasureTopic(measureID), "suggestion.created", actor, measureID, 0,
-			map[string]any{"suggestion": out.eventData()})
+		quiet, err := tx.everyFollowerTold(measureID, actor.ID)
+		if err != nil {
+			return err
+		}
+		var data any = map[string]any{"suggestion": out.eventData()}
+		if quiet {
+			data = NoFanOut{"suggestion": out.eventData()}
+		}
+		_, err = tx.Emit(MeasureTopic(measureID), "suggestion.created", actor, measureID, 0, data)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// everyFollowerTold reports whether every follower of the measure (but
+// the author) still has an unread notification of the author's
+// suggestions on it: the fan-out would then tell nobody (fanout.go
+// coalesces), and someone suggesting once a second must not cost a job
+// each time.
+func (tx *Tx) everyFollowerTold(measureID, authorID int64) (bool, error) {
+	var untold int64
+	err := tx.Raw(`SELECT COUNT(*) FROM follows f WHERE f.measure_id = ? AND f.user_id <> ? AND NOT EXISTS (
+		SELECT 1 FROM notifications n WHERE n.user_id = f.user_id AND n.type = ? AND n.measure_id = ? AND n.actor_id = ? AND n.read_at IS NULL)`,
+		measureID, authorID, NotifySuggestionCreated, measureID, authorID).Scan(&untold).Error
+	return untold == 0, err
 }
 
 // spanAtCurrent checks in's span against the text at in.Version and maps
@@ -238,30 +255,39 @@ func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput
 	return from, to, nil
 }
 
-// spansOverlap reports whether two suggestions would change the same
-// text: their spans share a unit, or one's insertion point is strictly
-// inside the other, or both insert at the same point.
-func spansOverlap(af, at, bf, bt int) bool {
-	switch {
-	case af == at && bf == bt:
-		return af == bf
-	case af == at:
-		return af > bf && af < bt
-	case bf == bt:
-		return bf > af && bf < at
+// overlapsOpen reports whether [from, to) would change the same text as
+// another person's open suggestion: their spans share a unit, or one's
+// insertion point is strictly inside the other, or both insert at the same
+// point. Asked of the database, so that a measure with hundreds of open
+// suggestions costs one indexed query, not a read of all of them.
+func (tx *Tx) overlapsOpen(measureID, authorID int64, from, to int) (bool, error) {
+	var q string
+	var args []any
+	if from == to {
+		q = "(span_from = span_to AND span_from = ?) OR (span_from < ? AND span_to > ?)"
+		args = []any{from, from, from}
+	} else {
+		q = "(span_from = span_to AND span_from > ? AND span_from < ?) OR (span_from < span_to AND span_from < ? AND span_to > ?)"
+		args = []any{from, to, to, from}
 	}
-	return af < bt && bf < at
+	var ids []int64
+	err := tx.Model(&Suggestion{}).Where("measure_id = ? AND status = ? AND author_id <> ?", measureID, SuggestionOpen, authorID).
+		Where(q, args...).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
 }
 
 // mapSuggestions moves the measure's open suggestions through changes
 // sets (appendCollab, under the measure's row lock). A suggestion whose
 // words the changes reached becomes outdated, with an event so that pages
-// show it at once.
+// show it at once. Every push runs this, and typing before a suggestion
+// moves it, so the moved ones are written in one statement, not one each.
 func (tx *Tx) mapSuggestions(measureID int64, sets []collab.ChangeSet, actor *User) error {
 	var open []Suggestion
-	if err := tx.Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Find(&open).Error; err != nil {
+	if err := tx.Select("id, span_from, span_to").Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).
+		Find(&open).Error; err != nil {
 		return err
 	}
+	var moved []Suggestion
 	for _, o := range open {
 		from, to, touched := o.From, o.To, false
 		for _, cs := range sets {
@@ -274,7 +300,9 @@ func (tx *Tx) mapSuggestions(measureID int64, sets []collab.ChangeSet, actor *Us
 			if err := tx.Model(&Suggestion{}).Where("id = ?", o.ID).Update("status", SuggestionOutdated).Error; err != nil {
 				return err
 			}
-			o.Status = SuggestionOutdated
+			if err := tx.Where("id = ?", o.ID).Take(&o).Error; err != nil { // the rest of it, for the event
+				return err
+			}
 			v := viewSuggestion(nil, MeasureAccess{}, o, nil)
 			if err := tx.fillSuggestionNames(v); err != nil {
 				return err
@@ -284,7 +312,36 @@ func (tx *Tx) mapSuggestions(measureID int64, sets []collab.ChangeSet, actor *Us
 				return err
 			}
 		case from != o.From || to != o.To:
-			if err := tx.Model(&Suggestion{}).Where("id = ?", o.ID).Updates(map[string]any{"span_from": from, "span_to": to}).Error; err != nil {
+			o.From, o.To = from, to
+			moved = append(moved, o)
+		}
+	}
+	return tx.saveSpans(open, moved)
+}
+
+// saveSpans writes the new spans of moved suggestions. Typing moves every
+// suggestion after the caret by the same amount: they are written as one
+// "add this much" statement per distinct shift (usually one per push), so
+// a push costs one statement however many suggestions follow the caret.
+func (tx *Tx) saveSpans(open []Suggestion, moved []Suggestion) error {
+	type shift struct{ from, to int }
+	was := make(map[int64]Suggestion, len(open))
+	for _, o := range open {
+		was[o.ID] = o
+	}
+	groups := map[shift][]int64{}
+	var order []shift
+	for _, m := range moved {
+		d := shift{m.From - was[m.ID].From, m.To - was[m.ID].To}
+		if _, ok := groups[d]; !ok {
+			order = append(order, d)
+		}
+		groups[d] = append(groups[d], m.ID)
+	}
+	for _, d := range order {
+		for ids := range slices.Chunk(groups[d], 500) {
+			if err := tx.Exec("UPDATE suggestions SET span_from = span_from + ?, span_to = span_to + ? WHERE id IN ?",
+				d.from, d.to, ids).Error; err != nil {
 				return err
 			}
 		}

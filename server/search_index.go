@@ -182,6 +182,12 @@ func (si *searchIndex) follow(ctx context.Context) error {
 func (si *searchIndex) apply(ctx context.Context, evs []models.Event, last int64) error {
 	var measureIDs, commentIDs []int64
 	for _, ev := range evs {
+		if strings.HasPrefix(ev.Type, "suggestion.") {
+			// Nothing indexed changes (an accepted suggestion's text comes
+			// with the measure.revision_saved it causes): many people
+			// suggesting must not re-index the measure each time.
+			continue
+		}
 		if id := ev.MeasureRef(); id != 0 && !slices.Contains(measureIDs, id) {
 			measureIDs = append(measureIDs, id)
 		}

@@ -235,14 +235,25 @@ func TestSuggestions_Lifecycle(t *testing.T) {
 					t.Errorf("%d %s events, want %d", got, typ, n)
 				}
 			}
-			// The editor (who follows the measure) was told of both
-			// suggestions; the author of the accepted one, of the decision;
-			// withdrawing one's own tells nobody.
-			if got := fmt.Sprint(notifTypes(notificationsOf(t, edAPI, ""))); got != fmt.Sprintf("[suggestion.created:%d suggestion.created:%d]", id, id) {
+			// The editor (who follows the measure) was told once of the two
+			// suggestions by one person while the first was unread; the
+			// author of the accepted one, of the decision; withdrawing one's
+			// own tells nobody.
+			if got := fmt.Sprint(notifTypes(notificationsOf(t, edAPI, ""))); got != fmt.Sprintf("[suggestion.created:%d]", id) {
 				t.Errorf("the editor's notifications: %s", got)
 			}
 			if got := fmt.Sprint(notifTypes(notificationsOf(t, oc, ""))); got != fmt.Sprintf("[suggestion.accepted:%d]", id) {
 				t.Errorf("the suggester's notifications: %s", got)
+			}
+			// Once read, the next suggestion tells them again.
+			if st := edAPI.Do("POST", "/api/v1/notifications/read", map[string]any{"all": true}, nil); st != 204 {
+				t.Fatalf("mark read: %d", st)
+			}
+			if st, _, code := suggest(t, oc, id, 0, 0, "Note : ", coVersion(t, edAPI, id)); st != 201 {
+				t.Fatalf("a third suggestion: %d %s", st, code)
+			}
+			if got := notificationsOf(t, edAPI, "?unread=1"); len(got.Items) != 1 || got.Items[0].Type != "suggestion.created" {
+				t.Errorf("after reading, a new suggestion: %v", notifTypes(got))
 			}
 		})
 	}

@@ -10,6 +10,13 @@
 // PACTE_MEASURE, and measure.mjs's BENCH_* settings. Prints START, END, then
 // one JSON line: the tracker's summary plus the final version and whether
 // every editor ended with the same text.
+//
+// With PACTE_SUGGEST_TOKENS (one per suggester), suggesters join the
+// document too and each suggests an insertion "{S.i.n}" BENCH_SUGGEST_RATE
+// times a second through the API, while the first editor's account
+// accepts the oldest open suggestion every BENCH_ACCEPT_MS; the JSON line
+// then also gives the time from an accept's request to the last editor
+// receiving its change (accept_p50_ms, accept_p99_ms).
 
 // Imported by path so that these are the very modules collab-session.js
 // resolves (one @codemirror/state instance).
@@ -29,13 +36,23 @@ if (!url || tokens.length < EDITORS || !measure) {
 }
 
 const tracker = new Tracker(EDITORS);
+const suggestTokens = (env.PACTE_SUGGEST_TOKENS || "").split(",").filter(Boolean);
+const SUGGEST_RATE = Number(env.BENCH_SUGGEST_RATE || 1);
+const ACCEPT_MS = Number(env.BENCH_ACCEPT_MS || 1000);
+const HTTP = url.replace(/^ws/, "http").replace(/\/ws$/, "");
+const SUGGESTION = /\{S\.(\d+)\.(\d+)\}/g;
+// accepts: suggestion token → {at, seen: Set of editors, last}
+const accepts = new Map();
+const sg = { made: 0, refused: 0, accepted: 0, acceptRefused: 0 };
 const errors = [];
 const counts = { pushes: 0, stale: 0 };
 const rtts = [];
 
 class Editor {
-  constructor(index) {
+  constructor(index, tok = tokens[index], suggester = false) {
     this.index = index;
+    this.suggester = suggester;
+    this.token = tok;
     this.clientID = `bench${index}-${Math.random().toString(36).slice(2, 8)}`;
     this.state = null;
     this.next = -1; // next version this editor has not yet seen an update for
@@ -69,7 +86,8 @@ class Editor {
         },
       },
     });
-    this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${tokens[index]}` }, perMessageDeflate: false });
+    if (suggester) this.session.holding = true;
+    this.ws = new WebSocket(url, { headers: { Authorization: `Bearer ${tok}` }, perMessageDeflate: false });
     this.ws.on("open", () => this.session.connectionOpened());
     this.ws.on("message", (data) => this.onMessage(data));
     this.ws.on("close", () => {
@@ -88,12 +106,25 @@ class Editor {
       rtts.push(performance.now() - this.pushedAt);
       this.pushedAt = 0;
     }
-    if (msg.type === "collab.rejected" && msg.reason !== "stale") errors.push(`editor ${this.index}: rejected ${msg.reason}`);
+    // A suggester is told it may not edit (it only suggests).
+    if (msg.type === "collab.rejected" && msg.reason !== "stale" && !(this.suggester && msg.reason === "forbidden")) {
+      errors.push(`editor ${this.index}: rejected ${msg.reason}`);
+    }
     if (msg.type === "collab.updates" && this.next >= 0 && msg.from <= this.next) {
       // Received = the moment the update reaches this editor, counted once per version.
       const fresh = msg.updates.slice(this.next - msg.from);
       for (const u of fresh) {
-        for (const [e, s] of tokensIn(JSON.stringify(u.changes))) tracker.received(this.index, e, s);
+        const json = JSON.stringify(u.changes);
+        for (const [e, s] of tokensIn(json)) tracker.received(this.index, e, s);
+        if (!this.suggester) {
+          for (const m of json.matchAll(SUGGESTION)) {
+            const a = accepts.get(m[0]);
+            if (a && !a.seen.has(this.index)) {
+              a.seen.add(this.index);
+              a.last = performance.now();
+            }
+          }
+        }
       }
       this.next = msg.from + msg.updates.length;
     }
@@ -110,6 +141,52 @@ class Editor {
 
 let closing = false;
 
+async function api(tok, method, path, body) {
+  const headers = { Authorization: `Bearer ${tok}`, Accept: "application/json" };
+  if (body) headers["Content-Type"] = "application/json";
+  const res = await fetch(HTTP + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  return { status: res.status, body: data };
+}
+
+/** suggestLoop: one suggester inserts "{S.i.n}" at a token boundary, SUGGEST_RATE times a second. */
+async function suggestLoop(s, until) {
+  const interval = 1000 / SUGGEST_RATE;
+  await sleep(Math.random() * interval);
+  for (let n = 0; performance.now() < until; n++) {
+    const at = boundary(s.state.doc.toString());
+    const r = await api(s.token, "POST", `/api/v1/measures/${measure}/suggestions`,
+      { from: at, to: at, insert: `{S.${s.index}.${n}}`, version: getSyncedVersion(s.state) });
+    if (r.status === 201) sg.made++;
+    else if (r.status === 409) sg.refused++; // overlaps another's, or outdated
+    else errors.push(`suggester ${s.index}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+    await sleep(interval * (0.8 + 0.4 * Math.random()));
+  }
+}
+
+/** acceptLoop: the first editor's account accepts the oldest open suggestion every ACCEPT_MS. */
+async function acceptLoop(until) {
+  while (performance.now() < until) {
+    await sleep(ACCEPT_MS);
+    const list = await api(tokens[0], "GET", `/api/v1/measures/${measure}/suggestions?status=open`);
+    const first = list.body?.items?.[0];
+    if (!first) continue;
+    const at = performance.now();
+    accepts.set(first.insert, { at, seen: new Set(), last: 0 });
+    const r = await api(tokens[0], "POST", `/api/v1/suggestions/${first.id}/accept`);
+    if (r.status === 200) sg.accepted++;
+    else {
+      accepts.delete(first.insert);
+      sg.acceptRefused++;
+    }
+  }
+}
+
 function pct(xs, p) {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -118,12 +195,21 @@ function pct(xs, p) {
 
 async function main() {
   const editors = Array.from({ length: EDITORS }, (_, i) => new Editor(i));
+  const suggesters = suggestTokens.map((tok, i) => new Editor(i, tok, true));
   const joinBy = Date.now() + 15000;
-  while (!editors.every((e) => e.state && e.session.joined)) {
+  while (![...editors, ...suggesters].every((e) => e.state && e.session.joined)) {
     if (Date.now() > joinBy) throw new Error("editors did not all join");
     await sleep(20);
   }
+  const until = performance.now() + Number(env.BENCH_DURATION_MS || 20000);
+  // BENCH_SUGGEST_RATE=0: the suggesters only have the text open (the
+  // viewers' share of the load, without any suggestion).
+  const side = suggesters.length && SUGGEST_RATE > 0 ? [acceptLoop(until), ...suggesters.map((s) => suggestLoop(s, until))] : [];
   const summary = await typeAll(tracker, EDITORS, (e, seq) => editors[e].type(seq));
+  await Promise.all(side);
+  const drainBy = performance.now() + 5000;
+  while ([...accepts.values()].some((a) => a.seen.size < EDITORS) && performance.now() < drainBy) await sleep(20);
+  const acceptLat = [...accepts.values()].filter((a) => a.seen.size >= EDITORS).map((a) => a.last - a.at);
   // Settle: everyone at one version with nothing unsent.
   const settleBy = Date.now() + 10000;
   while (!editors.every((e) => !e.session.hasUnsent() && !e.session.inFlight) ||
@@ -133,8 +219,12 @@ async function main() {
   }
   const texts = new Set(editors.map((e) => e.state.doc.toString()));
   closing = true;
-  for (const e of editors) e.ws.close();
-  console.log(JSON.stringify({ ...summary, version: getSyncedVersion(editors[0].state), converged: texts.size === 1, ...counts, push_rtt_p50_ms: pct(rtts, 0.5), push_rtt_p99_ms: pct(rtts, 0.99), errors: errors.slice(0, 5) }));
+  for (const e of [...editors, ...suggesters]) e.ws.close();
+  const suggestions = suggesters.length
+    ? { suggestions_made: sg.made, suggestions_refused: sg.refused, accepts: sg.accepted, accepts_refused: sg.acceptRefused,
+        accepts_delivered: acceptLat.length, accept_p50_ms: pct(acceptLat, 0.5), accept_p99_ms: pct(acceptLat, 0.99) }
+    : {};
+  console.log(JSON.stringify({ ...summary, version: getSyncedVersion(editors[0].state), converged: texts.size === 1, ...counts, ...suggestions, push_rtt_p50_ms: pct(rtts, 0.5), push_rtt_p99_ms: pct(rtts, 0.99), errors: errors.slice(0, 5) }));
   setTimeout(() => process.exit(0), 100).unref();
 }
 

@@ -14,6 +14,15 @@
 //
 //	cd web && npm ci; cd ../bench/collab/hocuspocus && npm ci   # once
 //	go run ./bench/collab -duration 20s -rounds 3
+//
+// With -suggesters N (Pacte only), each round runs twice on fresh measures:
+// the editors alone, then the editors while N other members each suggest
+// an insertion every second and the first editor accepts the oldest open
+// suggestion every second. It reports the co-editing p99 of both runs,
+// their ratio (aim ≤ 1.2), and the time from an accept to the last editor
+// receiving it (aim: within the co-editing p99).
+//
+//	go run ./bench/collab -only pacte -suggesters 20 -rounds 3
 package main
 
 import (
@@ -46,6 +55,8 @@ type config struct {
 	databaseURL string
 	jsonOut     string
 	only        string
+	suggesters  int
+	suggestRate float64
 }
 
 // result is one load generator's summary (measure.mjs) plus the server's CPU.
@@ -67,6 +78,13 @@ type result struct {
 	WallMS         float64  `json:"wall_ms"`
 	Converged      bool     `json:"converged"`
 	Errors         []string `json:"errors"`
+	// With suggesters (load-pacte.mjs).
+	SuggestionsMade    int      `json:"suggestions_made"`
+	SuggestionsRefused int      `json:"suggestions_refused"`
+	Accepts            int      `json:"accepts"`
+	AcceptsDelivered   int      `json:"accepts_delivered"`
+	AcceptP50          *float64 `json:"accept_p50_ms"`
+	AcceptP99          *float64 `json:"accept_p99_ms"`
 	// Filled here.
 	ServerCPU    time.Duration `json:"server_cpu_ns"`
 	CPUPerChange time.Duration `json:"server_cpu_per_change_ns"`
@@ -82,7 +100,12 @@ func main() {
 	flag.StringVar(&cfg.databaseURL, "database-url", "", "run Pacte on this PostgreSQL database instead of SQLite")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&cfg.only, "only", "", "pacte or hocuspocus: run one system only")
+	flag.IntVar(&cfg.suggesters, "suggesters", 0, "Pacte only: also run each round with this many members suggesting")
+	flag.Float64Var(&cfg.suggestRate, "suggest-rate", 1, "suggestions per second per suggester")
 	flag.Parse()
+	if cfg.suggesters > 0 {
+		cfg.only = "pacte"
+	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -124,7 +147,7 @@ func run(cfg config) error {
 		"BENCH_DURATION_MS=" + strconv.FormatInt(cfg.duration.Milliseconds(), 10),
 		"BENCH_DRAIN_MS=" + strconv.FormatInt(cfg.drain.Milliseconds(), 10),
 	}
-	var pacte, hp []result
+	var pacte, hp, withSuggest, withViewers []result
 	var pacteSrv *pacteServer
 	if cfg.only != "hocuspocus" {
 		fmt.Fprintln(os.Stderr, "bench: building and starting Pacte")
@@ -136,11 +159,26 @@ func run(cfg config) error {
 	for round := 1; round <= cfg.rounds; round++ {
 		if pacteSrv != nil {
 			fmt.Fprintf(os.Stderr, "bench: round %d, Pacte\n", round)
-			r, err := pacteSrv.round(node, root, cfg, loadEnv)
+			r, err := pacteSrv.round(node, root, cfg, loadEnv, 0)
 			if err != nil {
 				return err
 			}
 			pacte = append(pacte, r)
+			if cfg.suggesters > 0 {
+				fmt.Fprintf(os.Stderr, "bench: round %d, Pacte with %d viewers (the suggesters, not suggesting)\n", round, cfg.suggesters)
+				v, err := pacteSrv.round(node, root, cfg, append(append([]string{}, loadEnv...), "BENCH_SUGGEST_RATE=0"), cfg.suggesters)
+				if err != nil {
+					return err
+				}
+				withViewers = append(withViewers, v)
+				fmt.Fprintf(os.Stderr, "bench: round %d, Pacte with %d suggesters\n", round, cfg.suggesters)
+				env := append(append([]string{}, loadEnv...), "BENCH_SUGGEST_RATE="+strconv.FormatFloat(cfg.suggestRate, 'f', -1, 64))
+				sr, err := pacteSrv.round(node, root, cfg, env, cfg.suggesters)
+				if err != nil {
+					return err
+				}
+				withSuggest = append(withSuggest, sr)
+			}
 		}
 		if cfg.only != "pacte" {
 			fmt.Fprintf(os.Stderr, "bench: round %d, Hocuspocus\n", round)
@@ -156,10 +194,13 @@ func run(cfg config) error {
 		engine = "PostgreSQL"
 	}
 	report(os.Stdout, cfg, engine, pacte, hp)
+	if cfg.suggesters > 0 {
+		reportSuggestions(os.Stdout, cfg, pacte, withViewers, withSuggest)
+	}
 	if cfg.jsonOut != "" {
 		b, _ := json.MarshalIndent(map[string]any{"config": map[string]any{"editors": cfg.editors, "rate": cfg.rate,
 			"duration_s": cfg.duration.Seconds(), "rounds": cfg.rounds, "pacte_engine": engine},
-			"pacte": pacte, "hocuspocus": hp}, "", "  ")
+			"pacte": pacte, "hocuspocus": hp, "pacte_with_viewers": withViewers, "pacte_with_suggesters": withSuggest}, "", "  ")
 		if err := os.WriteFile(cfg.jsonOut, b, 0o644); err != nil {
 			return err
 		}
@@ -242,16 +283,20 @@ func (p *pacteServer) stop() {
 	}
 }
 
-// round makes fresh editors of a fresh measure and runs the load on it.
-func (p *pacteServer) round(node, root string, cfg config, loadEnv []string) (result, error) {
+// round makes fresh editors of a fresh measure, and suggesters when asked
+// (members of the lead federation who are not editors), and runs the load.
+func (p *pacteServer) round(node, root string, cfg config, loadEnv []string, suggesters int) (result, error) {
 	api := &client{base: p.url}
-	measure, tokens, err := api.setup(cfg.editors)
+	measure, tokens, err := api.setup(cfg.editors, suggesters)
 	if err != nil {
 		return result{}, err
 	}
 	ws := "ws" + strings.TrimPrefix(p.url, "http") + "/ws"
-	env := append(append([]string{}, loadEnv...), "PACTE_WS_URL="+ws, "PACTE_TOKENS="+strings.Join(tokens, ","),
+	env := append(append([]string{}, loadEnv...), "PACTE_WS_URL="+ws, "PACTE_TOKENS="+strings.Join(tokens[:cfg.editors], ","),
 		"PACTE_MEASURE="+strconv.FormatInt(measure, 10))
+	if suggesters > 0 {
+		env = append(env, "PACTE_SUGGEST_TOKENS="+strings.Join(tokens[cfg.editors:], ","))
+	}
 	return runLoad(node, filepath.Join(root, "bench", "collab"), "load-pacte.mjs", env, p.cmd.Process.Pid)
 }
 
@@ -317,9 +362,10 @@ func signIn(base, email, password string) (*client, error) {
 
 var benchSeq = time.Now().UnixNano() % 1e9
 
-// setup invites n members, makes them editors of a new measure and returns
-// the measure and their tokens.
-func (c *client) setup(n int) (int64, []string, error) {
+// setup invites n members, makes them editors of a new measure, invites
+// extra members of the lead federation who only see it, and returns the
+// measure and every token (editors first).
+func (c *client) setup(n, extra int) (int64, []string, error) {
 	admin, err := signIn(c.base, adminEmail, adminPassword)
 	if err != nil {
 		return 0, nil, err
@@ -339,16 +385,20 @@ func (c *client) setup(n int) (int64, []string, error) {
 			fed = append(fed, o.ID)
 		}
 	}
-	members := make([]*client, n)
-	ids := make([]int64, n)
+	members := make([]*client, n+extra)
+	ids := make([]int64, n+extra)
 	for i := range members {
 		benchSeq++
 		email := fmt.Sprintf("editeur%d@bench.ma", benchSeq)
 		var inv struct {
 			Token string `json:"token"`
 		}
+		org := fed[i%len(fed)]
+		if i >= n {
+			org = fed[0] // the lead federation: suggesters see its draft
+		}
 		if err := admin.do("POST", "/api/v1/invitations", map[string]any{"email": email, "name": fmt.Sprintf("Éditeur %d", i+1),
-			"organization_id": fed[i%len(fed)], "role": "member"}, &inv, 201); err != nil {
+			"organization_id": org, "role": "member"}, &inv, 201); err != nil {
 			return 0, nil, err
 		}
 		var acc struct {
@@ -371,12 +421,12 @@ func (c *client) setup(n int) (int64, []string, error) {
 		"summary": "Vingt éditeurs à la fois.", "body": "", "pillar": "enablers", "axis": "cloud_computing"}, &m, 201); err != nil {
 		return 0, nil, err
 	}
-	for _, id := range ids[1:] {
+	for _, id := range ids[1:n] {
 		if err := members[0].do("POST", fmt.Sprintf("/api/v1/measures/%d/editors", m.ID), map[string]any{"user_id": id}, nil, 201); err != nil {
 			return 0, nil, err
 		}
 	}
-	tokens := make([]string, n)
+	tokens := make([]string, n+extra)
 	for i, mc := range members {
 		tokens[i] = mc.bearer
 	}
@@ -612,5 +662,44 @@ func report(w io.Writer, cfg config, engine string, pacte, hp []result) {
 		for _, e := range c.s.errors {
 			fmt.Fprintf(w, "%s: %s\n", c.name, e)
 		}
+	}
+}
+
+// reportSuggestions compares the co-editing latency of the rounds without
+// and with suggesters (and with the suggesters only viewing, to tell the
+// cost of 20 more open editors from that of suggesting), and the accept
+// latency against the co-editing p99.
+func reportSuggestions(w io.Writer, cfg config, alone, viewers, with []result) {
+	a, v, b := summarize(alone), summarize(viewers), summarize(with)
+	var made, refused, accepts, delivered int
+	var acc50, acc99 []float64
+	for _, r := range with {
+		made += r.SuggestionsMade
+		refused += r.SuggestionsRefused
+		accepts += r.Accepts
+		delivered += r.AcceptsDelivered
+		if r.AcceptP50 != nil {
+			acc50 = append(acc50, *r.AcceptP50)
+			acc99 = append(acc99, *r.AcceptP99)
+		}
+	}
+	fmt.Fprintf(w, "\nSuggestions: %d editors × %.0f changes/s, with %d suggesters × %.1f suggestions/s (medians of %d rounds)\n\n",
+		cfg.editors, cfg.rate, cfg.suggesters, cfg.suggestRate, len(with))
+	fmt.Fprintf(w, "%-40s%16s%16s%16s\n", "", "editors alone", "+ viewers", "+ suggesting")
+	fmt.Fprintf(w, "%-40s%13.1f ms%13.1f ms%13.1f ms\n", "co-editing latency to last editor, p50", a.p50, v.p50, b.p50)
+	fmt.Fprintf(w, "%-40s%13.1f ms%13.1f ms%13.1f ms\n", "co-editing latency to last editor, p99", a.p99, v.p99, b.p99)
+	fmt.Fprintf(w, "%-40s%15.2f %%%15.2f %%%15.2f %%\n", "delivered to every other editor", 100*a.share, 100*v.share, 100*b.share)
+	fmt.Fprintf(w, "%-40s%16v%16v%16v\n", "editors converged", a.converged, v.converged, b.converged)
+	if a.p99 > 0 && v.p99 > 0 {
+		fmt.Fprintf(w, "\np99 suggesting / editors alone: %.2f; suggesting / the same people viewing: %.2f (aim ≤ 1.2)\n", b.p99/a.p99, b.p99/v.p99)
+	}
+	fmt.Fprintf(w, "suggestions made %d, refused %d (overlapping another's at the same point, or outdated); accepts %d, reaching every editor %d\n",
+		made, refused, accepts, delivered)
+	if len(acc99) > 0 {
+		fmt.Fprintf(w, "accept to last editor: p50 %.1f ms, p99 %.1f ms; co-editing p99 %.1f ms (aim: accept p99 within it)\n",
+			median(acc50), median(acc99), b.p99)
+	}
+	for _, e := range b.errors {
+		fmt.Fprintf(w, "with suggesters: %s\n", e)
 	}
 }
