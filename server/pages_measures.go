@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -219,6 +220,11 @@ func (s *Server) measurePage(c echo.Context, id int64) (*Page, error) {
 	}
 	if data.Suggestions, err = s.loadSuggestions(c, d); err != nil {
 		return nil, err
+	}
+	// "Reply" on a suggestion opens the comment form on the words it
+	// changes (?quote=…).
+	if q := c.QueryParam("quote"); q != "" && p.Form["anchor_quote"] == "" && utf8.RuneCountInString(q) <= 5000 {
+		p.Form["anchor_quote"] = q
 	}
 	return p, nil
 }

@@ -357,6 +357,14 @@ func TestSuggestions_PageWithoutJavaScript(t *testing.T) {
 	if strings.Contains(string(oc.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body), "/accept\"") {
 		t.Error("the suggester is offered to accept")
 	}
+	// Reply: the comment form, quoting the words the suggestion changes.
+	if want := fmt.Sprintf(`href="/measures/%d?quote=2027#comment-form"`, id); !strings.Contains(page, want) {
+		t.Errorf("no reply link %s", want)
+	}
+	reply := string(ec.Request("GET", fmt.Sprintf("/measures/%d?quote=2027", id), nil).Body)
+	if !strings.Contains(reply, `id="comment-quote-field" open`) || !strings.Contains(reply, `name="anchor_quote" maxlength="5000" rows="2" dir="auto" aria-describedby="comment-quote-help">2027</textarea>`) {
+		t.Error("replying does not open the comment form on the quoted words")
+	}
 
 	r := postForm(ec, fmt.Sprintf("/suggestions/%d/accept", s1.ID), form(ec, "measure", fmt.Sprint(id)))
 	if r.Status != 303 || r.Header.Get("Location") != fmt.Sprintf("/measures/%d#suggestions", id) {

@@ -203,16 +203,20 @@ export function renderPanel(panel, items, on) {
     diff.addEventListener("click", () => on.select(s));
     li.append(head, diff);
     const can = s.can || {};
-    if (can.accept || can.reject) {
-      const actions = document.createElement("div");
-      actions.className = "suggestion-actions";
-      if (can.accept) actions.append(button(panel.dataset.labelAccept, "small", () => on.decide(s, "accept")));
-      if (can.reject) {
-        const own = String(s.author?.id) === me;
-        actions.append(button(own ? panel.dataset.labelWithdraw : panel.dataset.labelReject, "small secondary", () => on.decide(s, "reject")));
-      }
-      li.append(actions);
+    const actions = document.createElement("div");
+    actions.className = "suggestion-actions";
+    if (can.accept) actions.append(button(panel.dataset.labelAccept, "small", () => on.decide(s, "accept")));
+    if (can.reject) {
+      const own = String(s.author?.id) === me;
+      actions.append(button(own ? panel.dataset.labelWithdraw : panel.dataset.labelReject, "small secondary", () => on.decide(s, "reject")));
     }
+    // Reply: the measure's comment form, quoting the words it changes.
+    const reply = document.createElement("a");
+    reply.className = "button small secondary";
+    reply.textContent = panel.dataset.labelReply || "";
+    reply.href = `/measures/${s.measure_id}${s.quote ? `?quote=${encodeURIComponent(s.quote)}` : ""}#comment-form`;
+    actions.append(reply);
+    li.append(actions);
     return li;
   });
   list.replaceChildren(...cards);
