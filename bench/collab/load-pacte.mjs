@@ -24,6 +24,7 @@ import WebSocket from "../../web/node_modules/ws/wrapper.mjs";
 import { EditorState } from "../../web/node_modules/@codemirror/state/dist/index.js";
 import { collab, getSyncedVersion } from "../../web/node_modules/@codemirror/collab/dist/index.js";
 import { CollabSession } from "../../web/src/collab-session.js";
+import { bearerAPI } from "../../web/test/bearer-api.mjs";
 import { performance } from "node:perf_hooks";
 import { EDITORS, Tracker, boundary, env, sleep, token, tokensIn, typeAll } from "./measure.mjs";
 
@@ -141,18 +142,7 @@ class Editor {
 
 let closing = false;
 
-async function api(tok, method, path, body) {
-  const headers = { Authorization: `Bearer ${tok}`, Accept: "application/json" };
-  if (body) headers["Content-Type"] = "application/json";
-  const res = await fetch(HTTP + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  let data = null;
-  try {
-    data = await res.json();
-  } catch {
-    data = null;
-  }
-  return { status: res.status, body: data };
-}
+const api = (tok, method, path, body) => bearerAPI(HTTP, tok, method, path, body);
 
 /** suggestLoop: one suggester inserts "{S.i.n}" at a token boundary, SUGGEST_RATE times a second. */
 async function suggestLoop(s, until) {

@@ -41,6 +41,7 @@ import WebSocket from "ws";
 import { EditorState } from "@codemirror/state";
 import { collab, getSyncedVersion, sendableUpdates } from "@codemirror/collab";
 import { CollabSession } from "../src/collab-session.js";
+import { bearerAPI } from "./bearer-api.mjs";
 
 const env = process.env;
 const urls = (env.PACTE_WS_URL || "").split(",").map((u) => u.trim()).filter(Boolean);
@@ -273,17 +274,8 @@ class Client {
     this.reconnect();
   }
 
-  async api(method, path, body) {
-    const headers = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
-    if (body) headers["Content-Type"] = "application/json";
-    const res = await fetch(HTTP + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      data = null;
-    }
-    return { status: res.status, body: data };
+  api(method, path, body) {
+    return bearerAPI(HTTP, this.token, method, path, body);
   }
 
   /**
