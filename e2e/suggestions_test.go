@@ -77,6 +77,11 @@ func TestSuggestions_SuggestAcceptReject(t *testing.T) {
 	if got := a.Text("[data-suggestion-cards] li:first-child strong"); got != youssef.Name {
 		t.Errorf("the card names %q", got)
 	}
+	// Two to decide: the panel offers to accept or reject them all.
+	a.WaitVisible("[data-suggestion-bulk] button")
+	if y.Has("[data-suggestion-bulk]:not([hidden]) button") {
+		t.Error("the suggester is offered to decide them all")
+	}
 	a.look("suggestions-amina-sees-fr")
 	y.look("suggestions-youssef-suggested-ar")
 

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -435,6 +436,80 @@ func (s *Store) AcceptSuggestion(ctx context.Context, actor *User, id int64) (*A
 		return nil, err
 	}
 	return &out, nil
+}
+
+// BulkResult is what deciding many suggestions at once did.
+type BulkResult struct {
+	Decided  []*SuggestionView // in the order they were decided
+	Outdated int               // accepting: those whose words an earlier accept had changed
+}
+
+// DecideAll accepts or rejects every open suggestion of a measure, or only
+// one author's (authorID > 0), oldest first: each in its own transaction,
+// as if decided one by one, so an accept that changes the words of a later
+// suggestion leaves that one outdated (counted, not an error). Rejecting
+// also closes the outdated ones. Nothing to decide is not an error.
+func (s *Store) DecideAll(ctx context.Context, actor *User, measureID, authorID int64, accept bool) (*BulkResult, []*AcceptedSuggestion, error) {
+	acc, err := s.MeasureAccessByID(ctx, measureID)
+	if err != nil {
+		return nil, nil, err
+	}
+	act := ActSuggestionReject
+	if accept {
+		act = ActSuggestionAccept
+	}
+	if !CanSeeMeasure(actor, acc) {
+		return nil, nil, NotFound("Measure")
+	}
+	// Deciding others' suggestions is for editors, even when some are the
+	// actor's own; the policy says why not.
+	if err := CheckSuggestion(actor, act, SuggestionTarget{Measure: acc, AuthorID: -1}); err != nil {
+		return nil, nil, err
+	}
+	q := s.Read(ctx).Model(&Suggestion{}).Where("measure_id = ?", measureID)
+	if accept {
+		q = q.Where("status = ?", SuggestionOpen)
+	} else {
+		q = q.Where("status IN ?", []string{SuggestionOpen, SuggestionOutdated})
+	}
+	if authorID > 0 {
+		q = q.Where("author_id = ?", authorID)
+	}
+	var ids []int64
+	if err := q.Order("id").Limit(1000).Pluck("id", &ids).Error; err != nil {
+		return nil, nil, dbError(err)
+	}
+	out := &BulkResult{}
+	var applied []*AcceptedSuggestion
+	for _, id := range ids {
+		if accept {
+			a, err := s.AcceptSuggestion(ctx, actor, id)
+			switch {
+			case err == nil:
+				out.Decided = append(out.Decided, a.Suggestion)
+				applied = append(applied, a)
+			case isCode(err, "suggestion_outdated") || isCode(err, "already_decided"):
+				out.Outdated++
+			default:
+				return out, applied, err
+			}
+			continue
+		}
+		v, err := s.RejectSuggestion(ctx, actor, id, "")
+		switch {
+		case err == nil:
+			out.Decided = append(out.Decided, v)
+		case isCode(err, "already_decided"):
+		default:
+			return out, applied, err
+		}
+	}
+	return out, applied, nil
+}
+
+func isCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
 }
 
 // RejectSuggestion closes an open or outdated suggestion without applying

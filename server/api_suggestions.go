@@ -106,3 +106,42 @@ func (s *Server) apiRejectSuggestion(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"suggestion": v.JSON()})
 }
+
+type bulkRequest struct {
+	AuthorID int64 `json:"author_id"`
+}
+
+// apiDecideAll accepts or rejects every open suggestion of a measure, or
+// one author's (docs/API.md "Suggestions": beyond the shared contract).
+func (s *Server) apiDecideAll(accept bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var req bulkRequest
+		if c.Request().ContentLength != 0 {
+			if err := decodeJSON(c, &req); err != nil {
+				return err
+			}
+		}
+		res, err := s.decideAll(c, id, req.AuthorID, accept)
+		if err != nil {
+			return err
+		}
+		items := make([]map[string]any, len(res.Decided))
+		for i, v := range res.Decided {
+			items[i] = v.JSON()
+		}
+		return c.JSON(http.StatusOK, map[string]any{"decided": items, "outdated": res.Outdated})
+	}
+}
+
+// decideAll decides, and hands every applied change to the open editors.
+func (s *Server) decideAll(c echo.Context, measure, author int64, accept bool) (*models.BulkResult, error) {
+	res, applied, err := s.store.DecideAll(c.Request().Context(), ctxUser(c), measure, author, accept)
+	for _, a := range applied {
+		s.hub.collab.applied(a.Commit, time.Now())
+	}
+	return res, err
+}

@@ -390,6 +390,9 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 	}
 	c.do(ac, "POST", "/api/v1/suggestions/"+strconv.FormatInt(sg2.ID, 10)+"/reject", map[string]any{"note": "Gardons « Note »."}, 200)
 	c.do(ac, "POST", "/api/v1/suggestions/"+strconv.FormatInt(sg2.ID, 10)+"/accept", nil, 409)
+	c.do(ac, "POST", mp+"/suggestions", map[string]any{"from": 0, "to": 0, "insert": "1. ", "version": cur.Version + 1}, 201)
+	c.do(ac, "POST", mp+"/suggestions/accept", map[string]any{"author_id": author.ID}, 200)
+	c.do(ac, "POST", mp+"/suggestions/reject", nil, 200)
 
 	c.do(ac, "POST", mp+"/submit", nil, 200)
 	var sub struct {

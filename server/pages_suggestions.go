@@ -37,6 +37,10 @@ type measureSuggestions struct {
 	Pending []suggestionItem
 	Decided []suggestionItem
 	Open    int // open ones, for the review form
+	// CanDecideAll: the viewer may accept them all (an editor, the text
+	// editable), and Authors are whose open suggestions, for "all of X's".
+	CanDecideAll bool
+	Authors      []models.UserRef
 }
 
 // loadSuggestions reads the measure's suggestions for the page.
@@ -51,6 +55,10 @@ func (s *Server) loadSuggestions(c echo.Context, d *models.MeasureDetail) (*meas
 		switch v.Status {
 		case models.SuggestionOpen:
 			out.Open++
+			out.CanDecideAll = out.CanDecideAll || v.CanAccept
+			if !slices.ContainsFunc(out.Authors, func(a models.UserRef) bool { return a.ID == v.Author.ID }) {
+				out.Authors = append(out.Authors, v.Author)
+			}
 			it.Before, it.After, it.Cut = suggestionSurroundings(d.Body, v.From, v.To)
 			out.Pending = append(out.Pending, it)
 		case models.SuggestionOutdated:
@@ -135,4 +143,29 @@ func (s *Server) pageMeasureSuggest(c echo.Context) error {
 	p.Topics = models.MeasureTopic(id) + " " + p.Topics
 	p.Data.(*measureFormData).Measure = d
 	return s.render(c, p)
+}
+
+// pageDecideAll accepts or rejects every open suggestion, or one author's,
+// from the measure page's forms.
+func (s *Server) pageDecideAll(accept bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		author, _ := strconv.ParseInt(c.FormValue("author_id"), 10, 64)
+		res, err := s.decideAll(c, id, author, accept)
+		if err != nil {
+			return s.measureActionFailed(c, id, err, nil)
+		}
+		flash := "flash.suggestions_rejected"
+		if accept {
+			flash = "flash.suggestions_accepted"
+			if res.Outdated > 0 {
+				flash = "flash.suggestions_accepted_some"
+			}
+		}
+		s.flash(c, flash)
+		return c.Redirect(http.StatusSeeOther, idPath(id)+"#suggestions")
+	}
 }

@@ -115,6 +115,8 @@ func (s *Server) routes() {
 	pages.POST("/measures/:id/cosponsor/delete", s.pageCosponsor(false))
 
 	pages.GET("/measures/:id/suggest", s.pageMeasureSuggest)
+	pages.POST("/measures/:id/suggestions/accept", s.pageDecideAll(true))
+	pages.POST("/measures/:id/suggestions/reject", s.pageDecideAll(false))
 	pages.POST("/suggestions/:id/accept", s.pageSuggestionDecide(true))
 	pages.POST("/suggestions/:id/reject", s.pageSuggestionDecide(false))
 	pages.POST("/measures/:id/comments", s.pageCommentCreate)
@@ -195,6 +197,8 @@ func (s *Server) routes() {
 
 	api.GET("/measures/:id/suggestions", s.apiListSuggestions)
 	api.POST("/measures/:id/suggestions", s.apiCreateSuggestion)
+	api.POST("/measures/:id/suggestions/accept", s.apiDecideAll(true))
+	api.POST("/measures/:id/suggestions/reject", s.apiDecideAll(false))
 	api.POST("/suggestions/:id/accept", s.apiAcceptSuggestion)
 	api.POST("/suggestions/:id/reject", s.apiRejectSuggestion)
 

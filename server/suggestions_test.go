@@ -399,3 +399,79 @@ func TestSuggestions_PageWithoutJavaScript(t *testing.T) {
 		t.Error("the review form does not count the open suggestions")
 	}
 }
+
+// TestSuggestions_DecideAll: an editor accepts all of one person's
+// suggestions, then rejects all the rest, through the API and the page's
+// forms; others may not.
+func TestSuggestions_DecideAll(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	editor := app.User(models.RoleMember, "apebi")
+	amal := app.User(models.RoleMember, "ausim")
+	omar := app.User(models.RoleMember, "mnc")
+	ec, ac, oc := app.Login(editor), app.Login(amal), app.Login(omar)
+	body := "Un deux trois quatre cinq."
+	id := app.Measure(t, editor, servertest.MeasureSpec{Body: body, Visibility: models.VisibilityPlatform})
+	pos := func(w string) int { return u16(body[:strings.Index(body, w)]) }
+	suggest(t, ac, id, pos("deux"), pos("deux")+4, "2", 0)
+	suggest(t, ac, id, pos("quatre"), pos("quatre")+6, "4", 0)
+	suggest(t, oc, id, pos("cinq"), pos("cinq")+4, "5", 0)
+
+	page := string(ec.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body)
+	for _, want := range []string{"Tout accepter", "Tout rejeter", `name="author_id" value="` + fmt.Sprint(amal.ID) + `"`, "Accepter toutes celles de"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the editor's page lacks %q", want)
+		}
+	}
+	if strings.Contains(string(ac.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body), "Tout accepter") {
+		t.Error("a suggester is offered to accept all")
+	}
+	if r := ac.Request("POST", fmt.Sprintf("/api/v1/measures/%d/suggestions/accept", id), map[string]any{}); r.Status != 403 {
+		t.Fatalf("a suggester accepts all: %d", r.Status)
+	}
+	var res struct {
+		Decided  []sgJSON `json:"decided"`
+		Outdated int      `json:"outdated"`
+	}
+	if r := ec.Request("POST", fmt.Sprintf("/api/v1/measures/%d/suggestions/accept", id), map[string]any{"author_id": amal.ID}); r.Status != 200 || r.JSON(&res) != nil {
+		t.Fatalf("accept all of one person: %d %s", r.Status, r.Body)
+	}
+	if len(res.Decided) != 2 || res.Outdated != 0 {
+		t.Fatalf("accepted %d, outdated %d", len(res.Decided), res.Outdated)
+	}
+	if got := coGet(t, ec, id).Body; got != "Un 2 trois 4 cinq." {
+		t.Fatalf("text after accepting all of one person: %q", got)
+	}
+	page = string(ec.Request("GET", fmt.Sprintf("/measures/%d", id), nil).Body)
+	if strings.Contains(page, "Tout accepter") {
+		t.Error("accept all is offered for a single open suggestion")
+	}
+	// A change over several lines, made on an older version, with CRLF
+	// line breaks (stored as \n, as the co-editor counts them).
+	cur := coGet(t, ec, id).Body
+	at := u16(cur[:strings.Index(cur, "trois")])
+	// The same positions in the first text covered "ux tr", which an
+	// accept has rewritten since: outdated.
+	if st, _, code := suggest(t, oc, id, at, at+5, "x", 0); st != 409 || code != "suggestion_outdated" {
+		t.Fatalf("positions of an old version whose words changed: %d %s", st, code)
+	}
+	st, ml, code := suggest(t, oc, id, at, at+5, "trois\r\n\n- quatre bis\n- quatre ter", coVersion(t, ec, id))
+	if st != 201 || ml.Insert != "trois\n\n- quatre bis\n- quatre ter" {
+		t.Fatalf("a multi-line suggestion: %d %s %q", st, code, ml.Insert)
+	}
+	if st, code := decide(ec, ml.ID, "accept"); st != 200 {
+		t.Fatalf("accepting the multi-line suggestion: %d %s", st, code)
+	}
+	if got := coGet(t, ec, id).Body; got != "Un 2 trois\n\n- quatre bis\n- quatre ter 4 cinq." {
+		t.Fatalf("text after the multi-line suggestion: %q", got)
+	}
+	r := postForm(ec, fmt.Sprintf("/measures/%d/suggestions/reject", id), form(ec))
+	if r.Status != 303 {
+		t.Fatalf("reject all by form: %d", r.Status)
+	}
+	if open := listSuggestions(t, ec, id, "open"); len(open) != 0 {
+		t.Fatalf("open after rejecting all: %+v", open)
+	}
+	if got := coGet(t, ec, id).Body; got != "Un 2 trois\n\n- quatre bis\n- quatre ter 4 cinq." {
+		t.Fatalf("rejecting changed the text: %q", got)
+	}
+}

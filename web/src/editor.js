@@ -399,6 +399,7 @@ class CoEditor {
     renderPanel(this.panel, this.served.items, {
       select: (s) => this.select(s),
       decide: (s, action) => this.decide(s, action),
+      decideAll: (action) => this.decideAll(action),
     });
   }
 
@@ -436,6 +437,15 @@ class CoEditor {
 
   async decide(s, action) {
     const r = await api("POST", `/api/v1/suggestions/${s.id}/${action}`, action === "reject" ? {} : undefined);
+    if (!r.ok) {
+      this.errorReason = `sg-${r.body?.error?.code || "error"}`;
+      this.paint();
+    }
+    this.refetch();
+  }
+
+  async decideAll(action) {
+    const r = await api("POST", `/api/v1/measures/${this.measure}/suggestions/${action}`, {});
     if (!r.ok) {
       this.errorReason = `sg-${r.body?.error?.code || "error"}`;
       this.paint();

@@ -220,6 +220,20 @@ export function renderPanel(panel, items, on) {
     return li;
   });
   list.replaceChildren(...cards);
+  // Accept or reject them all, for an editor with more than one to decide.
+  const bulk = panel.querySelector("[data-suggestion-bulk]");
+  if (bulk) {
+    const decidable = items.filter((s) => s.can?.accept);
+    bulk.hidden = decidable.length < 2;
+    bulk.replaceChildren(
+      ...(decidable.length < 2
+        ? []
+        : [
+            button(panel.dataset.labelAcceptAll, "small", () => on.decideAll("accept")),
+            button(panel.dataset.labelRejectAll, "small secondary", () => on.decideAll("reject")),
+          ]),
+    );
+  }
   const empty = panel.querySelector("[data-suggestion-empty]");
   if (empty) empty.hidden = cards.length > 0;
   const count = panel.querySelector("[data-suggestion-count]");
