@@ -138,6 +138,13 @@ func TestSuggestions_SuggestAcceptReject(t *testing.T) {
 	y.look("suggestions-youssef-phone-ar")
 	y.resize(desktopWidth, 1000)
 
+	// The editor's page, mode switch and panel included, at phone width.
+	a.resize(phoneWidth, 844)
+	a.Reload()
+	editorReady(a)
+	a.look("suggestions-amina-edit-phone-fr")
+	a.resize(desktopWidth, 1000)
+
 	a.AssertCleanConsole()
 	y.AssertCleanConsole()
 }

@@ -592,9 +592,21 @@ func (s *Store) ListSuggestions(ctx context.Context, viewer *User, measureID int
 	if err != nil {
 		return nil, err
 	}
+	return s.SuggestionsOf(ctx, viewer, acc, status)
+}
+
+// SuggestionsOf is ListSuggestions for a measure whose access the caller
+// has already read (the measure page), with the same checks.
+func (s *Store) SuggestionsOf(ctx context.Context, viewer *User, acc MeasureAccess, status string) ([]*SuggestionView, error) {
+	switch status {
+	case "", SuggestionOpen, SuggestionAccepted, SuggestionRejected, SuggestionOutdated:
+	default:
+		return nil, (FieldErrors{"status": "Unknown status: use open, accepted, rejected or outdated."}).Err()
+	}
 	if !CanSeeMeasure(viewer, acc) {
 		return nil, NotFound("Measure")
 	}
+	measureID := acc.ID
 	q := s.Read(ctx).Where("measure_id = ?", measureID)
 	if status != "" {
 		q = q.Where("status = ?", status)

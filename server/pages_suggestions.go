@@ -45,7 +45,7 @@ type measureSuggestions struct {
 
 // loadSuggestions reads the measure's suggestions for the page.
 func (s *Server) loadSuggestions(c echo.Context, d *models.MeasureDetail) (*measureSuggestions, error) {
-	list, err := s.store.ListSuggestions(c.Request().Context(), ctxUser(c), d.ID, "")
+	list, err := s.store.SuggestionsOf(c.Request().Context(), ctxUser(c), d.Access(), "")
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,11 @@ func TestWS_DatabaseErrors(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			want = append(want, emit(t, app.Store, topic, "comment.updated", author, m, map[string]any{"n": i}).ID)
 		}
+		// The search index follows the log too: let it read these events
+		// first, so that the one failing read is the replay's.
+		if err := app.Server.SearchCaughtUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		w := dialWS(t, app, rc)
 		faults.fail("db", "events", 1)
 		w.subscribe(topic, before)
