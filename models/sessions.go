@@ -85,11 +85,14 @@ func (s *Store) SessionUser(ctx context.Context, raw string) (*Session, *User, e
 	return &sess, u, nil
 }
 
-// ExistingSessions tells which of the sessions still exist, for the live
+// ExistingSessions tells which of the sessions still exist and have not
+// expired (idle or too old, the same rule as SessionUser), for the live
 // side, which closes the sockets of the others.
 func (s *Store) ExistingSessions(ctx context.Context, ids []string) (map[string]bool, error) {
+	now := s.Now()
 	var found []string
-	if err := s.Read(ctx).Model(&Session{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+	if err := s.Read(ctx).Model(&Session{}).Where("id IN ? AND last_seen_at >= ? AND created_at >= ?",
+		ids, now.Add(-SessionIdle), now.Add(-SessionAbsolute)).Pluck("id", &found).Error; err != nil {
 		return nil, dbError(err)
 	}
 	out := make(map[string]bool, len(found))
@@ -177,4 +180,18 @@ func endAccess(tx *gorm.DB, userID int64, keepSession string) error {
 		return nil
 	}
 	return tx.Where("user_id = ?", userID).Delete(&Token{}).Error
+}
+
+// TouchSessions records activity on sessions used only through their
+// websocket (someone co-editing makes no HTTP request for a long while):
+// they count as seen now, as a request would, so the idle timeout ends
+// sessions left alone, not sessions in use.
+func (s *Store) TouchSessions(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := s.Now()
+	err := s.db.WithContext(ctx).Model(&Session{}).Where("id IN ? AND last_seen_at < ?", ids, now.Add(-touchEvery)).
+		Update("last_seen_at", now).Error
+	return dbError(err)
 }

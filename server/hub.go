@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -82,6 +83,7 @@ type Hub struct {
 	// sessionCheckEvery: how often the sessions of open sockets are
 	// checked (checkSessions), nanoseconds; 0 disables.
 	sessionCheckEvery atomic.Int64
+	lastSessionCheck  time.Time // guarded by mu
 	maxQueue          int
 	nextConn          atomic.Uint64
 
@@ -216,9 +218,15 @@ func (h *Hub) SessionsEndedFor(userID int64) {
 func (h *Hub) checkSessions() {
 	h.mu.Lock()
 	ids := map[string]bool{}
+	active := map[string]bool{}
+	since := h.lastSessionCheck
+	h.lastSessionCheck = time.Now()
 	for c := range h.conns {
 		if c.session != "" {
 			ids[c.session] = true
+			if c.active.Load() > since.UnixNano() {
+				active[c.session] = true
+			}
 		}
 	}
 	h.mu.Unlock()
@@ -231,6 +239,11 @@ func (h *Hub) checkSessions() {
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
 	defer cancel()
+	// Sessions used through their sockets since the last check are in
+	// use, as if a page had been requested: only then is expiry judged.
+	if err := h.store.TouchSessions(ctx, slices.Collect(maps.Keys(active))); err != nil && h.ctx.Err() == nil {
+		h.log.Warn("live: cannot record session activity", "err", err.Error())
+	}
 	live, err := h.store.ExistingSessions(ctx, list)
 	if err != nil {
 		if h.ctx.Err() == nil {

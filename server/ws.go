@@ -127,6 +127,9 @@ type wsConn struct {
 	subs map[string]*subscription // guarded by hub.mu
 
 	strikes []time.Time // reader only
+	// active is when the client last sent a message (unix ns): activity
+	// through the socket keeps its session from idling out (checkSessions).
+	active atomic.Int64
 }
 
 func (h *Hub) newConn(ws *websocket.Conn, u *models.User, session string) *wsConn {
@@ -369,6 +372,7 @@ func (c *wsConn) readLoop() error {
 					c.Send(wsErrorMessage{Type: "error", Code: "internal", Message: "Something went wrong on our side."})
 				}
 			}()
+			c.active.Store(time.Now().UnixNano())
 			c.handle(data)
 		}()
 		<-done

@@ -180,3 +180,37 @@ func jsonNumber(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestWS_SessionExpiry: a socket whose browser session idles out is closed
+// with 4001 at the next check, as a request with it would be refused; the
+// socket's own messages count as activity, so someone working only through
+// it (co-editing makes no request for a long while) stays signed in.
+func TestWS_SessionExpiry(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	app.Server.LiveHub().SetSessionCheck(50 * time.Millisecond)
+	u := app.User(models.RoleMember, "apebi")
+	busy, idle := app.Login(u), app.Login(u)
+	busyID := models.HashToken(sessionValue(t, busy))
+	wb, wi := dialWS(t, app, busy), dialWS(t, app, idle)
+	wb.subscribeLive(models.UserTopic(u.ID))
+	wi.subscribeLive(models.UserTopic(u.ID))
+	// 60 minutes in steps of 20: the idle socket's subscribing counted as
+	// activity once (recorded at the first check), so it has been idle 40.
+	for step := 0; step < 3; step++ {
+		app.Clock.Advance(20 * time.Minute)
+		// A message on the busy socket, then a check that records it.
+		topic := []string{"measures", models.UserTopic(u.ID)}[step%2]
+		wb.send(map[string]any{"type": "unsubscribe", "topic": topic})
+		wb.subscribeLive(topic)
+		now := app.Clock.Now()
+		waitUntil(t, "the busy session's activity recorded", func() bool {
+			return countRows(t, app, "sessions", "id = ? AND last_seen_at >= ?", busyID, now.Add(-time.Minute)) == 1
+		})
+	}
+	if code := wi.closed(5 * time.Second); code != 4001 {
+		t.Fatalf("close code %d for a session idle 40 minutes, want 4001", code)
+	}
+	wb.subscribeLive("measures") // still open
+	wantStatus(t, busy.Request("GET", "/api/v1/me", nil), 200)
+	wantStatus(t, idle.Request("GET", "/api/v1/me", nil), 401)
+}
