@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"pacte/collab"
 )
 
@@ -421,12 +423,11 @@ func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64
 	if to == version {
 		return out, nil
 	}
-	var rows []collabUpdateRow
-	if err := s.Read(ctx).Where("measure_id = ? AND version > ? AND version <= ?", measureID, version, to).
-		Order("version").Find(&rows).Error; err != nil {
+	rows, kept, err := collabRows(s.Read(ctx), measureID, version, to)
+	if err != nil {
 		return out, dbError(err)
 	}
-	if int64(len(rows)) != to-version {
+	if !kept {
 		return out, collabError(EConflict, CollabGone, "The updates after your version are no longer kept; join again.")
 	}
 	out.Updates = make([]collab.Update, len(rows))
@@ -435,6 +436,16 @@ func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64
 	}
 	out.Version = to
 	return out, nil
+}
+
+// collabRows reads the stored updates that turned version from into to,
+// in order; kept is false when some of them are no longer stored.
+func collabRows(db *gorm.DB, measureID, from, to int64) (rows []collabUpdateRow, kept bool, err error) {
+	if err := db.Where("measure_id = ? AND version > ? AND version <= ?", measureID, from, to).
+		Order("version").Find(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	return rows, int64(len(rows)) == to-from, nil
 }
 
 // FoldCollab saves the accepted updates not yet part of a revision as a new

@@ -160,8 +160,7 @@ func planFanOut(db *gorm.DB, ev *Event) (*fanOutPlan, error) {
 	// measure is enough to send them to the list.
 	var already []int64
 	if ev.Type == "suggestion.created" && ev.ActorID != nil && ev.MeasureID != nil {
-		if err := db.Model(&Notification{}).Where("type = ? AND measure_id = ? AND actor_id = ? AND read_at IS NULL AND user_id IN ?",
-			NotifySuggestionCreated, *ev.MeasureID, *ev.ActorID, ids).Pluck("user_id", &already).Error; err != nil {
+		if already, err = toldOfSuggestions(db, *ev.MeasureID, *ev.ActorID, ids); err != nil {
 			return nil, err
 		}
 	}
@@ -256,6 +255,17 @@ func unreadCounts(db *gorm.DB, ids []int64) (map[int64]int, error) {
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// toldOfSuggestions are the people among ids who have not yet read their
+// notification of author's suggestions on the measure: the one rule by
+// which repeated suggestions tell each person once (the fan-out skips
+// them; a suggestion that would tell nobody costs no fan-out job).
+func toldOfSuggestions(db *gorm.DB, measureID, authorID int64, ids []int64) ([]int64, error) {
+	var told []int64
+	err := db.Model(&Notification{}).Where("type = ? AND measure_id = ? AND actor_id = ? AND read_at IS NULL AND user_id IN ?",
+		NotifySuggestionCreated, measureID, authorID, ids).Distinct().Pluck("user_id", &told).Error
+	return told, err
 }
 
 func usersByID(db *gorm.DB, ids []int64) (map[int64]*User, error) {

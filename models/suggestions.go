@@ -109,11 +109,9 @@ type SuggestionInput struct {
 	Version  int64
 }
 
-func suggestionError(kind, code, msg string) *Error { return CodedError(kind, code, msg) }
-
 // errOutdated is the 409 of a suggestion whose words have changed.
 func errOutdated() *Error {
-	return suggestionError(EConflict, "suggestion_outdated",
+	return CodedError(EConflict, "suggestion_outdated",
 		"The words this suggestion changes have been edited since: read the current text and suggest again.")
 }
 
@@ -144,13 +142,13 @@ func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int
 			return err
 		}
 		if in.Version < 0 || in.Version > m.CollabVersion {
-			return suggestionError(EConflict, "unknown_version", "That version of the text is not known here: reload the measure and suggest again.")
+			return CodedError(EConflict, "unknown_version", "That version of the text is not known here: reload the measure and suggest again.")
 		}
-		from, to, err := tx.spanAtCurrent(measureID, m, in)
+		doc := collab.NewDoc(m.Body)
+		from, to, err := tx.spanAtCurrent(measureID, m, doc, in)
 		if err != nil {
 			return err
 		}
-		doc := collab.NewDoc(m.Body)
 		quote, _ := doc.Slice(from, to)
 		if quote == in.Insert {
 			return (FieldErrors{"insert": "The suggestion changes nothing."}).Err()
@@ -161,7 +159,7 @@ func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int
 		if overlaps, err := tx.overlapsOpen(measureID, actor.ID, from, to); err != nil {
 			return err
 		} else if overlaps {
-			return suggestionError(EConflict, "suggestion_overlaps",
+			return CodedError(EConflict, "suggestion_overlaps",
 				"Another person has already suggested a change to these words: answer or wait for their suggestion instead.")
 		}
 		row := Suggestion{MeasureID: measureID, AuthorID: actor.ID, From: from, To: to, Insert: in.Insert, Quote: quote,
@@ -188,22 +186,25 @@ func (s *Store) CreateSuggestion(ctx context.Context, actor *User, measureID int
 }
 
 // everyFollowerTold reports whether every follower of the measure (but
-// the author) still has an unread notification of the author's
-// suggestions on it: the fan-out would then tell nobody (fanout.go
-// coalesces), and someone suggesting once a second must not cost a job
-// each time.
+// the author) has been told of the author's suggestions and not read it
+// yet (toldOfSuggestions): the fan-out would tell nobody.
 func (tx *Tx) everyFollowerTold(measureID, authorID int64) (bool, error) {
-	var untold int64
-	err := tx.Raw(`SELECT COUNT(*) FROM follows f WHERE f.measure_id = ? AND f.user_id <> ? AND NOT EXISTS (
-		SELECT 1 FROM notifications n WHERE n.user_id = f.user_id AND n.type = ? AND n.measure_id = ? AND n.actor_id = ? AND n.read_at IS NULL)`,
-		measureID, authorID, NotifySuggestionCreated, measureID, authorID).Scan(&untold).Error
-	return untold == 0, err
+	var followers []int64
+	if err := tx.Table("follows").Where("measure_id = ? AND user_id <> ?", measureID, authorID).
+		Pluck("user_id", &followers).Error; err != nil {
+		return false, err
+	}
+	if len(followers) == 0 {
+		return true, nil
+	}
+	told, err := toldOfSuggestions(tx.DB, measureID, authorID, followers)
+	return len(told) == len(followers), err
 }
 
 // spanAtCurrent checks in's span against the text at in.Version and maps
 // it to the current text through the co-edits since.
-func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput) (int, int, error) {
-	invalid := func(msg string) error { return suggestionError(EInvalid, "invalid_span", msg) }
+func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, doc collab.Doc, in SuggestionInput) (int, int, error) {
+	invalid := func(msg string) error { return CodedError(EInvalid, "invalid_span", msg) }
 	if in.From < 0 || in.To < in.From {
 		return 0, 0, invalid("The span is not valid: from must be at least 0 and to at least from.")
 	}
@@ -215,13 +216,12 @@ func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput
 	}
 	var sets []collab.ChangeSet
 	if in.Version < m.CollabVersion {
-		var rows []collabUpdateRow
-		if err := tx.Where("measure_id = ? AND version > ? AND version <= ?", measureID, in.Version, m.CollabVersion).
-			Order("version").Find(&rows).Error; err != nil {
+		rows, kept, err := collabRows(tx.DB, measureID, in.Version, m.CollabVersion)
+		if err != nil {
 			return 0, 0, err
 		}
-		if int64(len(rows)) != m.CollabVersion-in.Version {
-			return 0, 0, errOutdated() // updates no longer kept
+		if !kept {
+			return 0, 0, errOutdated()
 		}
 		for _, r := range rows {
 			cs, err := collab.ParseChangeSet(json.RawMessage(r.Changes))
@@ -233,7 +233,7 @@ func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput
 	}
 	// The span must fit the text it was made on, whose length the first
 	// change set since knows.
-	length := collab.NewDoc(m.Body).Len()
+	length := doc.Len()
 	if len(sets) > 0 {
 		length = sets[0].Length()
 	}
@@ -250,7 +250,7 @@ func (tx *Tx) spanAtCurrent(measureID int64, m collabMeasure, in SuggestionInput
 	}
 	// An untouched span covers the same units as at in.Version, so a
 	// boundary splits a pair now exactly when it did then.
-	if !collab.NewDoc(m.Body).SpanFits(from, to) {
+	if !doc.SpanFits(from, to) {
 		return 0, 0, invalid("The span cuts a character in half (a surrogate pair): positions are in UTF-16 units.")
 	}
 	return from, to, nil
@@ -365,15 +365,13 @@ type AcceptedSuggestion struct {
 func (s *Store) AcceptSuggestion(ctx context.Context, actor *User, id int64) (*AcceptedSuggestion, error) {
 	var out AcceptedSuggestion
 	err := s.Write(ctx, func(tx *Tx) error {
-		sg, acc, err := tx.suggestionFor(actor, ActSuggestionAccept, id)
+		sg, acc, m, err := tx.suggestionFor(actor, ActSuggestionAccept, id)
 		if err != nil {
 			return err
 		}
+		// Folding saves a revision; the text and its version, read under
+		// the lock above, stay as they are.
 		if _, _, err := tx.FoldCollab(sg.MeasureID); err != nil {
-			return err
-		}
-		m, err := tx.lockCollabMeasure(sg.MeasureID)
-		if err != nil {
 			return err
 		}
 		doc := collab.NewDoc(m.Body)
@@ -423,11 +421,7 @@ func (s *Store) AcceptSuggestion(ctx context.Context, actor *User, id int64) (*A
 			map[string]any{"suggestion": v.eventData(), "version": version}); err != nil {
 			return err
 		}
-		if err := tx.Table("measure_cosponsors").Where("measure_id = ?", sg.MeasureID).Order("organization_id").
-			Pluck("organization_id", &acc.CosponsorOrgIDs).Error; err != nil {
-			return err
-		}
-		out.Suggestion = v
+		out.Suggestion = v // acc (measureAccess) already holds the co-sponsors
 		out.Commit = CollabCommit{MeasureID: sg.MeasureID, From: m.CollabVersion, Version: version,
 			Updates: []collab.Update{up}, Doc: next, Access: acc}
 		return nil
@@ -521,7 +515,7 @@ func (s *Store) RejectSuggestion(ctx context.Context, actor *User, id int64, not
 	}
 	var out *SuggestionView
 	err := s.Write(ctx, func(tx *Tx) error {
-		sg, acc, err := tx.suggestionFor(actor, ActSuggestionReject, id)
+		sg, acc, _, err := tx.suggestionFor(actor, ActSuggestionReject, id)
 		if err != nil {
 			return err
 		}
@@ -548,46 +542,42 @@ func (s *Store) RejectSuggestion(ctx context.Context, actor *User, id int64, not
 // suggestionFor locks a suggestion and its measure and checks the action:
 // 404 when the measure is not visible, then the policy, then the state of
 // the suggestion itself (already decided, or outdated for an accept).
-func (tx *Tx) suggestionFor(actor *User, act Action, id int64) (*Suggestion, MeasureAccess, error) {
+func (tx *Tx) suggestionFor(actor *User, act Action, id int64) (*Suggestion, MeasureAccess, collabMeasure, error) {
 	var sg Suggestion
 	if err := tx.Where("id = ?", id).Take(&sg).Error; err != nil {
-		return nil, MeasureAccess{}, lookupError(err, NotFound("Suggestion"))
+		return nil, MeasureAccess{}, collabMeasure{}, lookupError(err, NotFound("Suggestion"))
 	}
-	if _, err := tx.lockCollabMeasure(sg.MeasureID); err != nil {
-		return nil, MeasureAccess{}, err
+	m, err := tx.lockCollabMeasure(sg.MeasureID)
+	if err != nil {
+		return nil, MeasureAccess{}, collabMeasure{}, err
 	}
 	// Read again under the measure's lock: a concurrent accept or reject
 	// may have decided it while we waited.
 	if err := tx.Where("id = ?", id).Take(&sg).Error; err != nil {
-		return nil, MeasureAccess{}, lookupError(err, NotFound("Suggestion"))
+		return nil, MeasureAccess{}, collabMeasure{}, lookupError(err, NotFound("Suggestion"))
 	}
 	acc, err := measureAccess(tx.DB, sg.MeasureID)
 	if err != nil {
-		return nil, MeasureAccess{}, err
+		return nil, MeasureAccess{}, collabMeasure{}, err
 	}
 	if !CanSeeMeasure(actor, acc) {
-		return nil, MeasureAccess{}, NotFound("Suggestion")
+		return nil, MeasureAccess{}, collabMeasure{}, NotFound("Suggestion")
 	}
 	if err := CheckSuggestion(actor, act, SuggestionTarget{Measure: acc, AuthorID: sg.AuthorID}); err != nil {
-		return nil, MeasureAccess{}, err
+		return nil, MeasureAccess{}, collabMeasure{}, err
 	}
 	switch {
 	case sg.Status == SuggestionAccepted || sg.Status == SuggestionRejected:
-		return nil, MeasureAccess{}, suggestionError(EConflict, "already_decided", "This suggestion has already been "+sg.Status+".")
+		return nil, MeasureAccess{}, collabMeasure{}, CodedError(EConflict, "already_decided", "This suggestion has already been "+sg.Status+".")
 	case sg.Status == SuggestionOutdated && act == ActSuggestionAccept:
-		return nil, MeasureAccess{}, errOutdated()
+		return nil, MeasureAccess{}, collabMeasure{}, errOutdated()
 	}
-	return &sg, acc, nil
+	return &sg, acc, m, nil
 }
 
 // ListSuggestions gives a visible measure's suggestions, oldest first,
 // optionally of one status.
 func (s *Store) ListSuggestions(ctx context.Context, viewer *User, measureID int64, status string) ([]*SuggestionView, error) {
-	switch status {
-	case "", SuggestionOpen, SuggestionAccepted, SuggestionRejected, SuggestionOutdated:
-	default:
-		return nil, (FieldErrors{"status": "Unknown status: use open, accepted, rejected or outdated."}).Err()
-	}
 	acc, err := s.MeasureAccessByID(ctx, measureID)
 	if err != nil {
 		return nil, err
@@ -659,12 +649,17 @@ func (s *Store) SuggestionsAt(ctx context.Context, viewer *User, measureID int64
 	}
 }
 
-// OpenSuggestionCount is how many open suggestions a measure has, for the
-// review form.
-func (s *Store) OpenSuggestionCount(ctx context.Context, measureID int64) (int64, error) {
-	var n int64
-	err := s.Read(ctx).Model(&Suggestion{}).Where("measure_id = ? AND status = ?", measureID, SuggestionOpen).Count(&n).Error
-	return n, dbError(err)
+// SuggestionMeasure is the measure a suggestion belongs to, or NotFound.
+// It says nothing about who may see it: the caller's next step checks.
+func (s *Store) SuggestionMeasure(ctx context.Context, id int64) (int64, error) {
+	var ids []int64
+	if err := s.Read(ctx).Model(&Suggestion{}).Where("id = ?", id).Pluck("measure_id", &ids).Error; err != nil {
+		return 0, dbError(err)
+	}
+	if len(ids) == 0 {
+		return 0, NotFound("Suggestion")
+	}
+	return ids[0], nil
 }
 
 // viewSuggestion names the people of a suggestion from users (when there)

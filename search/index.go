@@ -73,11 +73,6 @@ type Options struct {
 
 // OpenWith is Open with options.
 func OpenWith(dir string, o Options) (ix *Index, rebuild bool, err error) {
-	defer func() {
-		if err == nil && o.NoCache {
-			ix.cache, _ = newResultCache(0)
-		}
-	}()
 	if dir == "" {
 		// In memory: gone at Close, so always to be filled (tests, and a
 		// server given no data directory).
@@ -85,7 +80,7 @@ func OpenWith(dir string, o Options) (ix *Index, rebuild bool, err error) {
 		if err != nil {
 			return nil, false, err
 		}
-		ix, _, err = newIndex(b)
+		ix, _, err = newIndex(b, o)
 		return ix, err == nil, err
 	}
 	b, why, err := openExisting(dir)
@@ -95,7 +90,7 @@ func OpenWith(dir string, o Options) (ix *Index, rebuild bool, err error) {
 	case errors.Is(err, fs.ErrPermission):
 		return nil, false, fmt.Errorf("search: open %s: %w", dir, err) // a setup error, not a broken index
 	case err == nil && b != nil && why == "":
-		return newIndex(b)
+		return newIndex(b, o)
 	case b != nil:
 		_ = b.Close()
 	}
@@ -108,7 +103,7 @@ func OpenWith(dir string, o Options) (ix *Index, rebuild bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	ix, _, err = newIndex(b)
+	ix, _, err = newIndex(b, o)
 	if err != nil {
 		return nil, false, err
 	}
@@ -201,7 +196,7 @@ func create(dir string) (bleve.Index, error) {
 // newIndex wraps an open bleve index. The analyzers come from the index's
 // own stored mapping, so that queries are analysed exactly as the
 // documents were.
-func newIndex(b bleve.Index) (*Index, bool, error) {
+func newIndex(b bleve.Index, o Options) (*Index, bool, error) {
 	m := b.Mapping()
 	ix := &Index{b: b, analyzer: m.AnalyzerNamed(analyzerName), prefix: m.AnalyzerNamed(prefixAnalyzerName)}
 	if ix.analyzer == nil || ix.prefix == nil {
@@ -209,7 +204,11 @@ func newIndex(b bleve.Index) (*Index, bool, error) {
 		return nil, false, errors.New("search: open: the index mapping lacks its analyzers")
 	}
 	ix.snip = newSnippeter()
-	cache, err := newResultCache(DefaultCacheEntries)
+	entries := DefaultCacheEntries
+	if o.NoCache {
+		entries = 0
+	}
+	cache, err := newResultCache(entries)
 	if err != nil {
 		_ = b.Close()
 		return nil, false, err

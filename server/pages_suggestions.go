@@ -98,7 +98,12 @@ func (s *Server) pageSuggestionDecide(accept bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		measure, _ := strconv.ParseInt(c.FormValue("measure"), 10, 64)
+		// The page to come back to is the suggestion's measure; whether the
+		// person may see it is the store's to decide (a 404 as any other).
+		measure, err := s.store.SuggestionMeasure(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		flash := "flash.suggestion_rejected"
 		if accept {
 			_, err = s.acceptSuggestion(c, id)
@@ -107,7 +112,7 @@ func (s *Server) pageSuggestionDecide(accept bool) echo.HandlerFunc {
 			_, err = s.store.RejectSuggestion(c.Request().Context(), ctxUser(c), id, c.FormValue("note"))
 		}
 		if err != nil {
-			if measure <= 0 || models.ErrorKind(err) == models.ENotFound {
+			if models.ErrorKind(err) == models.ENotFound {
 				return err
 			}
 			return s.measureActionFailed(c, measure, err, nil)

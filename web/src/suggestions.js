@@ -105,7 +105,10 @@ export const suggestionsField = StateField.define({
  */
 export const pendingField = StateField.define({
   create: () => Decoration.none,
-  update(_deco, tr) {
+  update(deco, tr) {
+    // Only a change of the text (typed, or the server's) moves what is
+    // pending; a moving caret does not.
+    if (!tr.docChanged) return deco;
     const updates = sendableUpdates(tr.state);
     if (!updates.length) return Decoration.none;
     const ranges = [];
