@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // dates are shown in each person's zone (Africa/Casablanca's Ramadan offset included), whatever the host has
 
 	"pacte/config"
+	"pacte/jobs"
 	"pacte/models"
 	"pacte/pact/verify"
 	"pacte/server"
@@ -35,6 +36,9 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == "verify" {
 		return verify.Command(context.Background(), args[1:], os.Stdout, os.Stderr)
 	}
+	if len(args) > 0 && args[0] == "audit" {
+		return auditCommand(context.Background(), args[1:], os.Stdout, os.Stderr)
+	}
 	cfg, err := config.Load(args, os.Getenv, os.Stderr)
 	if err != nil {
 		if errors.Is(err, flagHelp) {
@@ -51,7 +55,7 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Sessions: cfg.Sessions})
 	if err != nil {
 		log.Error("cannot open the database", "err", err.Error())
 		return 1
@@ -61,7 +65,8 @@ func run(args []string) int {
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit, Logger: log,
 		RequireTOTPRoles: cfg.RequireTOTPRoles, MetricsToken: cfg.MetricsToken, WSPerUser: cfg.WSPerUser,
 		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDir: filepath.Join(cfg.DataDir, "mail"),
-		DataDir: cfg.DataDir, SigningKey: cfg.SigningKey, SearchDir: searchDir(cfg)}, store)
+		DataDir: cfg.DataDir, SigningKey: cfg.SigningKey, SearchDir: searchDir(cfg),
+		Jobs: jobs.Config{Retention: cfg.Retention, RetainMail: cfg.RetainMail, RetentionEvery: cfg.RetentionEvery}}, store)
 	if err != nil {
 		log.Error("cannot start the server", "err", err.Error())
 		return 1

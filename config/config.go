@@ -67,6 +67,16 @@ type Config struct {
 	// manifests; set it to the same value on every instance so they sign
 	// alike. Empty: <DataDir>/signing-key.pem, made at first start.
 	SigningKey string
+	// Sessions are the idle timeout and absolute lifetime of a session
+	// (PACTE_SESSION_IDLE, PACTE_SESSION_ABSOLUTE; 30 min and 12 h).
+	Sessions models.SessionLifetimes
+	// Retention is what the retention job keeps (PACTE_RETAIN_TOKENS,
+	// PACTE_RETAIN_NOTIFICATIONS, PACTE_COLLAB_KEEP); RetainMail is how
+	// long written .eml files are kept (PACTE_RETAIN_MAIL), RetentionEvery
+	// how often the job runs (PACTE_RETENTION_EVERY).
+	Retention      models.RetentionPolicy
+	RetainMail     time.Duration
+	RetentionEvery time.Duration
 }
 
 // Env lists the environment variables Config reads; the deployment test
@@ -74,7 +84,8 @@ type Config struct {
 var Env = []string{"PACTE_ADDR", "PACTE_DATA_DIR", "DATABASE_URL", "PACTE_BASE_URL", "PACTE_TRUSTED_PROXIES",
 	"PACTE_LOG_LEVEL", "PACTE_LOG_FORMAT", "PACTE_BODY_LIMIT", "PACTE_DEMO", "PACTE_ADMIN_EMAIL", "PACTE_ADMIN_PASSWORD",
 	"PACTE_REQUIRE_TOTP", "PACTE_METRICS_TOKEN", "PACTE_WS_PER_USER", "PACTE_SMTP_URL", "PACTE_MAIL_FROM",
-	"PACTE_SIGNING_KEY"}
+	"PACTE_SIGNING_KEY", "PACTE_SESSION_IDLE", "PACTE_SESSION_ABSOLUTE", "PACTE_RETAIN_TOKENS", "PACTE_RETAIN_NOTIFICATIONS",
+	"PACTE_RETAIN_MAIL", "PACTE_COLLAB_KEEP", "PACTE_RETENTION_EVERY"}
 
 // Load parses args (without the program name) with getenv as the fallback.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -109,6 +120,25 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&totpRoles, "require-totp", env("PACTE_REQUIRE_TOTP", ""), "comma-separated roles that must use two-step sign-in, e.g. reviewer,moderator,admin (PACTE_REQUIRE_TOTP)")
 	wsPerUser := env("PACTE_WS_PER_USER", "32")
 	fs.StringVar(&wsPerUser, "ws-per-user", wsPerUser, "most websockets one account may hold open at once (PACTE_WS_PER_USER)")
+	periods := []struct {
+		flag, env, def, usage string
+		into                  *time.Duration
+		value                 string
+	}{
+		{"session-idle", "PACTE_SESSION_IDLE", "30m", "a session ends after this long without a request or websocket message", &c.Sessions.Idle, ""},
+		{"session-absolute", "PACTE_SESSION_ABSOLUTE", "12h", "a session ends this long after sign-in, however busy", &c.Sessions.Absolute, ""},
+		{"retain-tokens", "PACTE_RETAIN_TOKENS", "30d", "used or expired invitations, reset and email-change links are deleted after this", &c.Retention.Tokens, ""},
+		{"retain-notifications", "PACTE_RETAIN_NOTIFICATIONS", "90d", "read notifications are deleted this long after being read", &c.Retention.Notifications, ""},
+		{"retain-mail", "PACTE_RETAIN_MAIL", "30d", "written .eml files are deleted after this", &c.RetainMail, ""},
+		{"retention-every", "PACTE_RETENTION_EVERY", "1h", "how often the retention job runs", &c.RetentionEvery, ""},
+	}
+	for i := range periods {
+		p := &periods[i]
+		p.value = env(p.env, p.def)
+		fs.StringVar(&p.value, p.flag, p.value, p.usage+", e.g. 45m, 12h, 30d ("+p.env+")")
+	}
+	collabKeep := env("PACTE_COLLAB_KEEP", strconv.Itoa(models.DefaultCollabKeep))
+	fs.StringVar(&collabKeep, "collab-keep", collabKeep, "co-editing updates kept before each measure's last saved revision (PACTE_COLLAB_KEEP)")
 	demoDefault := env("PACTE_DEMO", "") == "1" || env("PACTE_DEMO", "") == "true"
 	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed demonstration accounts and measures (PACTE_DEMO=1)")
 	if err := fs.Parse(args); err != nil {
@@ -122,6 +152,21 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return c, fmt.Errorf("ws-per-user %q: use a whole number from 1 to 100000", wsPerUser)
 	}
 	c.WSPerUser = n
+	for _, p := range periods {
+		d, err := parsePeriod(p.value)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s %q: use a positive duration such as 45m, 12h or 30d", p.flag, p.value)
+		}
+		*p.into = d
+	}
+	if err := c.Sessions.Check(); err != nil {
+		return c, fmt.Errorf("session-idle, session-absolute: %w", err)
+	}
+	keep, err := strconv.Atoi(strings.TrimSpace(collabKeep))
+	if err != nil || keep < 0 || keep > 1000000 {
+		return c, fmt.Errorf("collab-keep %q: use a whole number from 0 to 1000000", collabKeep)
+	}
+	c.Retention.CollabKeep = keep
 	c.AdminEmail = getenv("PACTE_ADMIN_EMAIL")
 	c.AdminPassword = getenv("PACTE_ADMIN_PASSWORD")
 	c.MetricsToken = strings.TrimSpace(getenv("PACTE_METRICS_TOKEN"))
@@ -197,7 +242,24 @@ func (c Config) Describe() []any {
 		"demo", c.Demo, "admin_email", admin, "admin_password_set", c.AdminPassword != "",
 		"require_totp", strings.Join(c.RequireTOTPRoles, ","), "metrics_token_set", c.MetricsToken != "",
 		"signing_key", c.signingKeyDescribe(),
-		"ws_per_user", c.WSPerUser, "mail", c.mailDescribe()}
+		"ws_per_user", c.WSPerUser, "mail", c.mailDescribe(),
+		"session_idle", c.Sessions.Idle, "session_absolute", c.Sessions.Absolute,
+		"retain_tokens", c.Retention.Tokens, "retain_notifications", c.Retention.Notifications,
+		"retain_mail", c.RetainMail, "collab_keep", c.Retention.CollabKeep, "retention_every", c.RetentionEvery}
+}
+
+// parsePeriod reads a Go duration (45m, 12h) or a whole number of days
+// (30d): retention periods are thought of in days.
+func parsePeriod(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100*365 {
+			return 0, fmt.Errorf("bad number of days %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // redactDatabaseURL hides the password wherever a PostgreSQL URL may carry

@@ -8,8 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"pacte/config"
+	"pacte/models"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -20,7 +22,8 @@ func TestLoad_Defaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Config{Addr: ":8080", DataDir: "./data", BaseURL: "http://localhost:8080", LogLevel: "info", LogFormat: "text",
-		BodyLimit: "2M", ShutdownGrace: c.ShutdownGrace, WSPerUser: 32, MailFrom: "pacte@localhost"}
+		BodyLimit: "2M", ShutdownGrace: c.ShutdownGrace, WSPerUser: 32, MailFrom: "pacte@localhost",
+		Sessions: models.DefaultSessionLifetimes(), Retention: models.DefaultRetentionPolicy(), RetainMail: 30 * 24 * time.Hour, RetentionEvery: time.Hour}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
 	}

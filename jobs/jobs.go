@@ -1,7 +1,8 @@
 // Package jobs runs Pacte's background work on River, in the same database
 // as everything else: the notification fan-out of an event, the mail it
-// causes, and the daily digest. Jobs are inserted by the store in the
-// transaction of their cause (models/jobs.go); this package works them.
+// causes, the daily digest and the daily check of the audit chain. Jobs
+// are inserted by the store in the transaction of their cause
+// (models/jobs.go); this package works them.
 //
 // River gives each job to exactly one worker of one instance (on
 // PostgreSQL, several instances share the queue), retries failures with
@@ -53,6 +54,17 @@ type Config struct {
 	MailWorkers int
 	// DigestEvery is how often due digests are looked for (15 min).
 	DigestEvery time.Duration
+	// AuditVerifyAt is when, each day, the audit chain is verified: the
+	// time since midnight UTC (3 h; jobs/audit.go).
+	AuditVerifyAt time.Duration
+	// Retention is what the retention job keeps (a zero policy: the
+	// defaults), RetainMail how long the .eml files in MailDir are kept
+	// (30 days; MailDir empty: none are written), RetentionEvery how often
+	// it runs (1 h; jobs/retention.go).
+	Retention      models.RetentionPolicy
+	RetainMail     time.Duration
+	MailDir        string
+	RetentionEvery time.Duration
 }
 
 // Counters are what /metrics shows of mail.
@@ -66,6 +78,8 @@ type Runner struct {
 	log      *slog.Logger
 	client   *river.Client[*sql.Tx]
 	Counters Counters
+	// Retained counts what retention removed, by kind (/metrics).
+	Retained *RetentionCounters
 	letters  *letters
 }
 
@@ -88,6 +102,15 @@ func New(cfg Config) (*Runner, error) {
 	def(&cfg.JobTimeout, time.Minute)
 	def(&cfg.RescueAfter, 2*time.Minute)
 	def(&cfg.DigestEvery, 15*time.Minute)
+	def(&cfg.AuditVerifyAt, 3*time.Hour)
+	def(&cfg.RetentionEvery, time.Hour)
+	def(&cfg.RetainMail, DefaultRetainMail)
+	if cfg.Retention == (models.RetentionPolicy{}) {
+		cfg.Retention = models.DefaultRetentionPolicy()
+	}
+	if err := cfg.Retention.Check(); err != nil {
+		return nil, err
+	}
 	if cfg.MailWorkers <= 0 {
 		cfg.MailWorkers = 8
 	}
@@ -95,11 +118,13 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, log: cfg.Logger, letters: lt}
+	r := &Runner{cfg: cfg, log: cfg.Logger, letters: lt, Retained: newRetentionCounters()}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &fanOutWorker{r: r})
 	river.AddWorker(workers, &mailWorker{r: r})
 	river.AddWorker(workers, &digestWorker{r: r})
+	river.AddWorker(workers, &auditVerifyWorker{r: r})
+	river.AddWorker(workers, &retentionWorker{r: r})
 	r.client, err = river.NewClient(cfg.Store.JobDriver(), &river.Config{
 		Logger:  models.JobLogger(r.log),
 		Workers: workers,
@@ -121,7 +146,13 @@ func New(cfg Config) (*Runner, error) {
 		DiscardedJobRetentionPeriod: 24 * time.Hour,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.DigestEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return models.DigestArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})},
+			&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(dailyAt{cfg.AuditVerifyAt},
+				func() (river.JobArgs, *river.InsertOpts) { return models.AuditVerifyArgs{}, nil },
+				nil),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.RetentionEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return models.RetentionArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job runner: %w", err)

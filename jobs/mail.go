@@ -33,6 +33,11 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[models.MailArgs]) 
 		}
 		return err
 	}
+	if u.Erased() {
+		// Nothing is sent to, or about, an erased person; the log keeps no
+		// address.
+		return r.drop(ctx, job, "", "account erased")
+	}
 	msg, err := r.compose(ctx, u, job)
 	if errors.Is(err, errDrop) {
 		return r.drop(ctx, job, u.Email, err.Error())

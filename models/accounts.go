@@ -79,10 +79,16 @@ type User struct {
 	TOTPLastStep int64  `gorm:"column:totp_last_step" json:"-"`
 	// DigestSentAt is when the last daily digest was enqueued (mail_store.go).
 	DigestSentAt *time.Time `gorm:"column:digest_sent_at" json:"-"`
+	// ErasedAt is when the account was erased (erasure.go); its name is
+	// then a pseudonym and it holds no personal data.
+	ErasedAt *time.Time `gorm:"column:erased_at" json:"-"`
 }
 
 // TableName tells GORM where users live.
 func (User) TableName() string { return "users" }
+
+// Erased reports whether the account was erased (law 09-08).
+func (u *User) Erased() bool { return u != nil && u.ErasedAt != nil }
 
 // Active reports whether the account may act at all.
 func (u *User) Active() bool { return u != nil && u.Status == StatusActive }

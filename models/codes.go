@@ -81,6 +81,8 @@ var ErrorCodes = []ErrorCode{
 	{Code: "already_published", Kind: EConflict},
 	{Code: "not_published", Kind: EConflict},
 	{Code: "not_active", Kind: EConflict},
+	{Code: "last_admin", Kind: EConflict},     // erasing the last active admin
+	{Code: "already_erased", Kind: EConflict}, // erasing an erased account
 
 	// Comments and moderation.
 	{Code: "comment_hidden", Kind: EConflict},

@@ -21,6 +21,9 @@ import (
 // update that turned version v-1 into v being stored as v. A push commits
 // the updates, the new text and the new version in one transaction, so an
 // acknowledged update survives a crash and versions never have gaps.
+// Retention (retention.go) compacts the log: measures.collab_floor is the
+// oldest version whose following updates are all still kept; a client at
+// an older version is told gone and joins again from the current text.
 
 // Reasons a push is refused, as docs/API.md's collab.rejected spells them. They
 // are also the Code of the *Error the store returns.
@@ -197,6 +200,7 @@ type collabMeasure struct {
 	Status             string
 	Body               string
 	CollabVersion      int64
+	CollabFloor        int64
 	LeadOrganizationID int64
 	Visibility         string
 }
@@ -206,7 +210,7 @@ type collabMeasure struct {
 // the database's only write lock (BEGIN IMMEDIATE), which serialises pushes
 // just as well.
 func (tx *Tx) lockCollabMeasure(measureID int64) (collabMeasure, error) {
-	q := "SELECT status, body, collab_version, lead_organization_id, visibility FROM measures WHERE id = ?"
+	q := "SELECT status, body, collab_version, collab_floor, lead_organization_id, visibility FROM measures WHERE id = ?"
 	if tx.store.Dialect == Postgres {
 		q += " FOR UPDATE"
 	}
@@ -231,7 +235,8 @@ func (tx *Tx) lockCollabMeasure(measureID int64) (collabMeasure, error) {
 //
 // Refusals are *Error values whose Code is a collab.rejected reason:
 // stale (the returned commit's Version is then the current version),
-// invalid, forbidden, not_editable, gone (a version the server never had);
+// invalid, forbidden, not_editable, gone (a version the server never had,
+// or one older than the compacted log's floor);
 // a measure that does not exist is NotFound.
 func (s *Store) PushCollab(ctx context.Context, u *User, measureID, version int64, updates []collab.Update) (CollabCommit, error) {
 	out := CollabCommit{MeasureID: measureID, From: version, Version: -1}
@@ -270,6 +275,11 @@ func (s *Store) PushCollab(ctx context.Context, u *User, measureID, version int6
 				// The server does not know that version (restored from a
 				// backup): the client must start again from the server's text.
 				return collabError(EConflict, CollabGone, "That version is not known here; join again.")
+			}
+			if version < m.CollabFloor {
+				// Stale, but a pull could not bring it up to date: say so
+				// now rather than after a pull.
+				return errCollabCompacted()
 			}
 			return collabError(EConflict, CollabStale, "Others have changed the text since; pull their changes first.")
 		}
@@ -408,16 +418,19 @@ func (tx *Tx) AppendServerChange(measureID int64, oldBody, newBody string, u *Us
 
 // CollabUpdatesSince returns the accepted updates from version on (at most
 // MaxCollabPull of them), for a client that pulls. A version past the
-// current one, or updates no longer kept, make it gone.
+// current one, or below the floor of the compacted log, make it gone.
 func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64) (CollabCommit, error) {
 	out := CollabCommit{MeasureID: measureID, From: version}
-	current, err := s.CollabVersion(ctx, measureID)
+	current, floor, err := s.collabBounds(ctx, measureID)
 	if err != nil {
 		return out, err
 	}
 	out.Version = current
 	if version < 0 || version > current {
 		return out, collabError(EConflict, CollabGone, "That version is not known here; join again.")
+	}
+	if version < floor {
+		return out, errCollabCompacted()
 	}
 	to := min(current, version+MaxCollabPull)
 	if to == version {
@@ -427,8 +440,8 @@ func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64
 	if err != nil {
 		return out, dbError(err)
 	}
-	if !kept {
-		return out, collabError(EConflict, CollabGone, "The updates after your version are no longer kept; join again.")
+	if !kept { // compacted between the two reads
+		return out, errCollabCompacted()
 	}
 	out.Updates = make([]collab.Update, len(rows))
 	for i, r := range rows {
@@ -436,6 +449,35 @@ func (s *Store) CollabUpdatesSince(ctx context.Context, measureID, version int64
 	}
 	out.Version = to
 	return out, nil
+}
+
+// errCollabCompacted refuses a version older than the kept log.
+func errCollabCompacted() *Error {
+	return collabError(EConflict, CollabGone, "The updates after your version are no longer kept; join again.")
+}
+
+// collabBounds reads a measure's current version and the floor of its log.
+func (s *Store) collabBounds(ctx context.Context, measureID int64) (version, floor int64, err error) {
+	var row []struct {
+		CollabVersion int64
+		CollabFloor   int64
+	}
+	if err := s.Read(ctx).Raw("SELECT collab_version, collab_floor FROM measures WHERE id = ?", measureID).Scan(&row).Error; err != nil {
+		return 0, 0, dbError(err)
+	}
+	if len(row) == 0 {
+		return 0, 0, NotFound("Measure")
+	}
+	return row[0].CollabVersion, row[0].CollabFloor, nil
+}
+
+// CollabFloor is the oldest version of a measure from which its log can
+// still bring a client up to date (0: nothing compacted). The co-editing
+// side checks it before answering a pull from memory, so that a pull
+// answers the same on every instance, whatever each happens to hold.
+func (s *Store) CollabFloor(ctx context.Context, measureID int64) (int64, error) {
+	_, floor, err := s.collabBounds(ctx, measureID)
+	return floor, err
 }
 
 // collabRows reads the stored updates that turned version from into to,

@@ -38,6 +38,9 @@ type Options struct {
 	DatabaseURL string
 	DataDir     string
 	Logger      *slog.Logger
+	// Sessions are the session lifetimes; zero takes
+	// DefaultSessionLifetimes.
+	Sessions SessionLifetimes
 }
 
 // JobDriver is River's driver for this database (SQLite or PostgreSQL, both
@@ -53,6 +56,10 @@ type Store struct {
 	Dialect string
 	// Now is the clock; tests replace it to check expiry.
 	Now func() time.Time
+	// Sessions are how long sessions live (Options.Sessions, checked by
+	// Open). Like Now, tests may change it before the server starts, never
+	// while it runs.
+	Sessions SessionLifetimes
 	// Channel is the PostgreSQL NOTIFY channel for events, unique per schema
 	// so that parallel test schemas never hear each other.
 	Channel string
@@ -95,7 +102,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{Now: func() time.Time { return time.Now().UTC() }, log: log}
+	s := &Store{Now: func() time.Time { return time.Now().UTC() }, log: log, Sessions: opts.Sessions}
+	if s.Sessions == (SessionLifetimes{}) {
+		s.Sessions = DefaultSessionLifetimes()
+	}
+	if err := s.Sessions.Check(); err != nil {
+		return nil, err
+	}
 	gcfg := &gorm.Config{Logger: logger.Discard, NowFunc: func() time.Time { return s.Now() }, TranslateError: false}
 	url := opts.DatabaseURL
 	if err := CheckDatabaseURL(url); err != nil {
@@ -148,6 +161,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		r.SetMaxIdleConns(8)
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.backfillAuditChain(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

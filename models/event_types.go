@@ -18,6 +18,7 @@ func EventTypes() []string {
 		"suggestion.created", "suggestion.accepted", "suggestion.rejected", "suggestion.outdated",
 		"user.invited", "user.activated", "user.created", "user.updated",
 		"user.invitation_renewed", "user.invitation_requested", "user.email_change_requested",
+		"user.erased",
 	}
 }
 

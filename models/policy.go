@@ -17,6 +17,8 @@ const (
 	ActViewUser      Action = "user.view"        // obj: *User
 	ActViewUserEmail Action = "user.view_email"  // obj: *User
 	ActUpdateUser    Action = "user.update"      // obj: UserUpdate
+	ActEraseUser     Action = "user.erase"       // obj: *User (another person's account)
+	ActEraseSelf     Action = "user.erase_self"  // obj: *User (one's own account)
 	ActViewAudit     Action = "audit.view"       // obj: nil
 	ActManageTokens  Action = "token.manage"     // obj: nil
 	ActEditProfile   Action = "profile.edit"     // obj: nil
@@ -131,6 +133,16 @@ func accountRules(t ruleTable) {
 			return false
 		}
 		return true
+	})
+	// Erasure (law 09-08): an admin erases others; everyone erases
+	// themselves, from their profile, with their password.
+	t.allow(ActEraseUser, func(u *User, obj any) bool {
+		t, ok := obj.(*User)
+		return ok && t != nil && u.Role == RoleAdmin && t.ID != u.ID
+	})
+	t.allow(ActEraseSelf, func(u *User, obj any) bool {
+		t, ok := obj.(*User)
+		return ok && t != nil && t.ID == u.ID
 	})
 	t.allow(ActViewAudit, func(u *User, _ any) bool {
 		return u.Role == RoleReviewer || isStaff(u)

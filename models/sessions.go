@@ -3,18 +3,52 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// Session lifetimes from docs/SECURITY.md.
+// Default session lifetimes, from docs/SECURITY.md (PACTE_SESSION_IDLE,
+// PACTE_SESSION_ABSOLUTE change them).
 const (
-	SessionIdle     = 30 * time.Minute
-	SessionAbsolute = 12 * time.Hour
+	DefaultSessionIdle     = 30 * time.Minute
+	DefaultSessionAbsolute = 12 * time.Hour
 	// touchEvery limits last_seen writes to one a minute per session.
 	touchEvery = time.Minute
 )
+
+// SessionLifetimes bound every session: Idle since its last request or
+// websocket message, Absolute since sign-in. HTTP (SessionUser), the
+// websocket's session check (ExistingSessions), the cookie's Max-Age and
+// retention (Retain) all read the store's one value, so they never
+// disagree about when a session ends.
+type SessionLifetimes struct {
+	Idle, Absolute time.Duration
+}
+
+// DefaultSessionLifetimes are docs/SECURITY.md's: 30 min idle, 12 h in all.
+func DefaultSessionLifetimes() SessionLifetimes {
+	return SessionLifetimes{Idle: DefaultSessionIdle, Absolute: DefaultSessionAbsolute}
+}
+
+// Check refuses lifetimes that cannot work: a session must live a while,
+// and an idle timeout longer than the absolute lifetime would never apply.
+func (l SessionLifetimes) Check() error {
+	if l.Idle <= 0 || l.Absolute <= 0 {
+		return fmt.Errorf("session lifetimes must be positive (idle %s, absolute %s)", l.Idle, l.Absolute)
+	}
+	if l.Idle > l.Absolute {
+		return fmt.Errorf("the session idle timeout (%s) must not be longer than its absolute lifetime (%s)", l.Idle, l.Absolute)
+	}
+	return nil
+}
+
+// expired tells whether a session has ended at now: strictly more than
+// Idle since it was last seen, or strictly more than Absolute since it began.
+func (l SessionLifetimes) expired(sess *Session, now time.Time) bool {
+	return now.Sub(sess.LastSeenAt) > l.Idle || now.Sub(sess.CreatedAt) > l.Absolute
+}
 
 // Session is a signed-in browser. Its id is the hash of the cookie value.
 type Session struct {
@@ -67,7 +101,7 @@ func (s *Store) SessionUser(ctx context.Context, raw string) (*Session, *User, e
 		return nil, nil, dbError(err)
 	}
 	now := s.Now()
-	if now.Sub(sess.LastSeenAt) > SessionIdle || now.Sub(sess.CreatedAt) > SessionAbsolute {
+	if s.Sessions.expired(&sess, now) {
 		s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID)
 		return nil, nil, Errorf(EUnauthorized, "Your session has expired; please sign in again.")
 	}
@@ -92,7 +126,7 @@ func (s *Store) ExistingSessions(ctx context.Context, ids []string) (map[string]
 	now := s.Now()
 	var found []string
 	if err := s.Read(ctx).Model(&Session{}).Where("id IN ? AND last_seen_at >= ? AND created_at >= ?",
-		ids, now.Add(-SessionIdle), now.Add(-SessionAbsolute)).Pluck("id", &found).Error; err != nil {
+		ids, now.Add(-s.Sessions.Idle), now.Add(-s.Sessions.Absolute)).Pluck("id", &found).Error; err != nil {
 		return nil, dbError(err)
 	}
 	out := make(map[string]bool, len(found))

@@ -80,12 +80,12 @@ func (v *SuggestionView) JSON() map[string]any {
 	out := map[string]any{
 		"id": v.ID, "measure_id": v.MeasureID, "from": v.From, "to": v.To, "insert": v.Insert, "quote": v.Quote,
 		"status": v.Status, "created_at": v.CreatedAt.UTC().Format(time.RFC3339Nano),
-		"author":     map[string]any{"id": v.Author.ID, "name": v.Author.Name},
+		"author":     PersonJSON(v.Author.ID, v.Author.Name),
 		"decided_by": nil, "decided_at": nil, "note": v.Note,
 		"can": map[string]bool{"accept": v.CanAccept, "reject": v.CanReject},
 	}
 	if v.DecidedBy != nil {
-		out["decided_by"] = map[string]any{"id": v.DecidedBy.ID, "name": v.DecidedBy.Name}
+		out["decided_by"] = PersonJSON(v.DecidedBy.ID, v.DecidedBy.Name)
 	}
 	if v.DecidedAt != nil {
 		out["decided_at"] = v.DecidedAt.UTC().Format(time.RFC3339Nano)

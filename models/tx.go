@@ -22,6 +22,8 @@ type Event struct {
 	SubjectUserID *int64    `gorm:"column:subject_user_id" json:"subject_user_id,omitempty"`
 	Payload       string    `gorm:"column:payload" json:"-"`
 	CreatedAt     time.Time `gorm:"column:created_at" json:"at"`
+	// Hash chains the row to the one before it (audit_chain.go).
+	Hash string `gorm:"column:hash" json:"-"`
 }
 
 // TableName tells GORM where events live.
@@ -40,6 +42,7 @@ type Tx struct {
 	*gorm.DB
 	store  *Store
 	events []Event
+	head   *chainHead // the last event this transaction wrote (audit_chain.go)
 }
 
 // Write runs fn in one write transaction. Business rows and their events
@@ -74,16 +77,20 @@ func (s *Store) Read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ct
 // before drawing the id makes commit order equal id order: the lock is held
 // until commit, so no later id can become visible first. NOTIFY is itself
 // transactional, so other instances hear of the event exactly when it commits.
+// The same order chains each row's hash to the one before it
+// (audit_chain.go).
 func (tx *Tx) Emit(topic, typ string, actor *User, measureID, subjectUserID int64, data any) (Event, error) {
 	ev, err := tx.newEvent(topic, typ, actor, measureID, subjectUserID, data)
 	if err != nil {
 		return Event{}, err
 	}
-	if tx.store.Dialect == Postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(7411002)").Error; err != nil {
-			return Event{}, err
-		}
+	// The lock is taken by chain, which also gives the id and the hash
+	// that ties the row to the one before it.
+	one := []Event{ev}
+	if err := tx.chain(one); err != nil {
+		return Event{}, err
 	}
+	ev = one[0]
 	if err := tx.Create(&ev).Error; err != nil {
 		return Event{}, err
 	}
@@ -108,7 +115,7 @@ func (tx *Tx) newEvent(topic, typ string, actor *User, measureID, subjectUserID 
 	if err != nil {
 		return Event{}, err
 	}
-	ev := Event{Topic: topic, Type: typ, Payload: string(payload), CreatedAt: tx.store.Now()}
+	ev := Event{Topic: topic, Type: typ, Payload: string(payload), CreatedAt: chainTime(tx.store.Now())}
 	if actor != nil && actor.ID != 0 {
 		id := actor.ID
 		ev.ActorID = &id
@@ -130,10 +137,8 @@ func (tx *Tx) emitAll(evs []Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	if tx.store.Dialect == Postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(7411002)").Error; err != nil {
-			return err
-		}
+	if err := tx.chain(evs); err != nil {
+		return err
 	}
 	if err := tx.CreateInBatches(&evs, 200).Error; err != nil {
 		return err

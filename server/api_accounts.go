@@ -21,11 +21,14 @@ type userJSON struct {
 	Locale         string `json:"locale,omitempty"`
 	TimeZone       string `json:"time_zone,omitempty"`
 	CreatedAt      string `json:"created_at"`
+	// Erased: the account was erased (law 09-08); Name is its pseudonym
+	// and it has no email.
+	Erased bool `json:"erased,omitempty"`
 }
 
 func toUserJSON(viewer, u *models.User) userJSON {
-	out := userJSON{ID: u.ID, Name: u.Name, OrganizationID: u.OrganizationID, Role: u.Role, Status: u.Status, CreatedAt: jsonTime(u.CreatedAt)}
-	if models.Can(viewer, models.ActViewUserEmail, u) {
+	out := userJSON{ID: u.ID, Name: u.Name, OrganizationID: u.OrganizationID, Role: u.Role, Status: u.Status, CreatedAt: jsonTime(u.CreatedAt), Erased: u.Erased()}
+	if models.Can(viewer, models.ActViewUserEmail, u) && !u.Erased() {
 		out.Email = u.Email
 		out.Locale = u.Locale
 		out.TimeZone = u.Location().String()

@@ -48,7 +48,7 @@ func auditFilter(c echo.Context) (models.AuditFilter, error) {
 func auditEntryJSON(e models.AuditEntry) map[string]any {
 	var actor any
 	if e.Actor != nil {
-		actor = map[string]any{"id": e.Actor.ID, "name": e.Actor.Name}
+		actor = models.PersonJSON(e.Actor.ID, e.Actor.Name)
 	}
 	return map[string]any{"id": e.ID, "topic": e.Topic, "event": e.Type, "actor": actor,
 		"measure_id": e.MeasureID, "subject_user_id": e.SubjectUserID, "data": e.Data, "at": jsonTime(e.At)}
@@ -69,4 +69,29 @@ func (s *Server) apiAudit(c echo.Context) error {
 		out.Items = append(out.Items, auditEntryJSON(e))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// auditHeadJSON is GET /api/v1/audit/head: the chain's head now (event_id
+// and hash null while the log is empty) and its last verification
+// (verified_at, intact and problem null if it was never verified).
+func auditHeadJSON(h models.AuditHead) map[string]any {
+	out := map[string]any{"event_id": nil, "hash": nil, "verified_at": nil, "intact": nil, "problem": nil}
+	if h.EventID != 0 {
+		out["event_id"], out["hash"] = h.EventID, h.Hash
+	}
+	if v := h.Verified; v != nil {
+		out["verified_at"], out["intact"] = jsonTime(v.At), v.OK
+		if !v.OK {
+			out["problem"] = v.Problem
+		}
+	}
+	return out
+}
+
+func (s *Server) apiAuditHead(c echo.Context) error {
+	h, err := s.store.AuditChainHead(c.Request().Context(), ctxUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, auditHeadJSON(h))
 }

@@ -18,14 +18,16 @@ func commentJSON(v *models.CommentView) map[string]any {
 		out["measure_id"] = v.MeasureID
 		out["body"] = v.Body
 		out["body_html"] = v.BodyHTML
-		out["author"] = map[string]any{"id": v.Author.ID, "name": v.Author.Name, "organization_id": v.Author.OrganizationID}
+		author := models.PersonJSON(v.Author.ID, v.Author.Name)
+		author["organization_id"] = v.Author.OrganizationID
+		out["author"] = author
 		out["anchor"] = anchorJSON(v.Anchor())
 		out["created_at"] = jsonTime(v.CreatedAt)
 		out["edited_at"] = jsonTimePtr(v.EditedAt)
 		if v.Status == models.CommentHidden {
 			out["hidden_reason"] = v.HiddenReason
 			if v.HiddenByRef != nil {
-				out["hidden_by"] = map[string]any{"id": v.HiddenByRef.ID, "name": v.HiddenByRef.Name}
+				out["hidden_by"] = models.PersonJSON(v.HiddenByRef.ID, v.HiddenByRef.Name)
 			}
 		}
 		if v.Can.Dismiss || v.OpenReports > 0 {
@@ -254,7 +256,7 @@ func (s *Server) apiModerationQueue(c echo.Context) error {
 		item["measure_title"] = it.MeasureTitle
 		reports := []map[string]any{}
 		for _, r := range it.Reports {
-			reports = append(reports, map[string]any{"reporter": map[string]any{"id": r.Reporter.ID, "name": r.Reporter.Name},
+			reports = append(reports, map[string]any{"reporter": models.PersonJSON(r.Reporter.ID, r.Reporter.Name),
 				"reason": r.Reason, "created_at": jsonTime(r.CreatedAt)})
 		}
 		item["reports"] = reports

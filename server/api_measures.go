@@ -19,10 +19,11 @@ type userRefJSON struct {
 	ID             int64  `json:"id"`
 	Name           string `json:"name"`
 	OrganizationID *int64 `json:"organization_id"`
+	Erased         bool   `json:"erased,omitempty"`
 }
 
 func toUserRef(u *models.User) userRefJSON {
-	return userRefJSON{ID: u.ID, Name: u.Name, OrganizationID: u.OrganizationID}
+	return userRefJSON{ID: u.ID, Name: u.Name, OrganizationID: u.OrganizationID, Erased: u.Erased()}
 }
 
 type reviewJSON struct {

@@ -24,8 +24,9 @@ type notificationJSON struct {
 }
 
 type userRef struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Erased bool   `json:"erased,omitempty"`
 }
 
 // apiNotifications: GET /api/v1/notifications?unread=1&limit=&cursor=.
@@ -48,7 +49,7 @@ func (s *Server) apiNotifications(c echo.Context) error {
 		j := notificationJSON{ID: n.ID, Type: n.Type, MeasureID: n.MeasureID, CommentID: n.CommentID,
 			Text: jobs.NotificationText(s.i18n, loc, n), URL: jobs.NotificationPath(&n.Notification), ReadAt: n.ReadAt, CreatedAt: n.CreatedAt.UTC()}
 		if n.Actor != nil {
-			j.Actor = &userRef{ID: n.Actor.ID, Name: n.Actor.Name}
+			j.Actor = &userRef{ID: n.Actor.ID, Name: n.Actor.Name, Erased: models.IsErasedName(n.Actor.ID, n.Actor.Name)}
 		}
 		items = append(items, j)
 	}

@@ -72,6 +72,15 @@ func (c *cache[K, V]) put(k K, v V) {
 	}
 }
 
+// clear drops every entry.
+func (c *cache[K, V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	clear(c.items)
+	c.bytes = 0
+}
+
 // len is the number of entries, for tests.
 func (c *cache[K, V]) len() int {
 	c.mu.Lock()

@@ -353,6 +353,15 @@ func (c *collabService) handlePull(conn WSConn, raw json.RawMessage) error {
 	}
 	room := c.room(in.Measure)
 	if room != nil {
+		// The room's memory may still hold updates retention compacted
+		// away; a version below the floor is gone all the same, so that
+		// the answer does not depend on which instance or room is asked.
+		// When the database does not answer, memory still does: what it
+		// holds is right, only perhaps more than is kept.
+		if floor, err := c.store.CollabFloor(conn.Context(), in.Measure); err == nil && *in.Version < floor {
+			conn.Send(rejected(in.Measure, room.currentVersion(), models.CollabGone))
+			return nil
+		}
 		if ups, ok := room.recentSince(*in.Version); ok {
 			conn.Send(collabUpdatesMsg{Type: "collab.updates", Measure: in.Measure, From: *in.Version, Updates: ups})
 			return nil

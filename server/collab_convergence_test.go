@@ -53,6 +53,10 @@ type convergenceResult struct {
 	Accepted  []string `json:"accepted"`
 	Rejected  []string `json:"rejected"`
 	Suggested int      `json:"suggested"`
+	// Gone lists the clients told "gone" (once per time), HandedOver the
+	// unsent markers they handed to their host before rejoining.
+	Gone       []int    `json:"gone"`
+	HandedOver []string `json:"handedOver"`
 }
 
 // runConvergence runs web/test/convergence.mjs against wsURLs (clients are
@@ -104,7 +108,8 @@ var markerRe = regexp.MustCompile(`<c\d+e\d+>`)
 // checkConverged verifies the script's result against the server: every
 // client's text equals GET's body and the text the stored log replays to,
 // at the stored version, versions have no gaps, and every acknowledged
-// marker is there exactly once.
+// marker is there exactly once. A compacted log is replayed from the
+// oldest revision at or after its floor.
 func checkConverged(t *testing.T, res convergenceResult, store *models.Store, api *servertest.Client, measure int64, initial string) {
 	t.Helper()
 	if len(res.Texts) == 0 {
@@ -127,6 +132,10 @@ func checkConverged(t *testing.T, res convergenceResult, store *models.Store, ap
 	if version != res.Version || stored != text {
 		t.Fatalf("stored version %d (clients %d), stored text equal: %v", version, res.Version, stored == text)
 	}
+	floor, err := store.CollabFloor(ctx, measure)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var rows []struct {
 		Version int64
 		Changes string
@@ -134,10 +143,24 @@ func checkConverged(t *testing.T, res convergenceResult, store *models.Store, ap
 	if err := store.Read(ctx).Raw("SELECT version, changes FROM collab_updates WHERE measure_id = ? ORDER BY version", measure).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	doc := collab.NewDoc(initial)
+	doc, base := collab.NewDoc(initial), int64(0)
+	if floor > 0 {
+		var rev []struct {
+			Body          string
+			CollabVersion int64
+		}
+		if err := store.Read(ctx).Raw("SELECT body, collab_version FROM revisions WHERE measure_id = ? AND collab_version >= ? ORDER BY collab_version LIMIT 1",
+			measure, floor).Scan(&rev).Error; err != nil || len(rev) == 0 {
+			t.Fatalf("no revision at or after the floor %d: %v", floor, err)
+		}
+		doc, base = collab.NewDoc(rev[0].Body), rev[0].CollabVersion
+	}
 	for i, r := range rows {
-		if r.Version != int64(i+1) {
-			t.Fatalf("stored versions have a gap at %d", r.Version)
+		if r.Version != floor+int64(i+1) {
+			t.Fatalf("stored versions have a gap at %d (floor %d)", r.Version, floor)
+		}
+		if r.Version <= base {
+			continue
 		}
 		cs, err := collab.ParseChangeSet(json.RawMessage(r.Changes))
 		if err == nil {
@@ -147,8 +170,8 @@ func checkConverged(t *testing.T, res convergenceResult, store *models.Store, ap
 			t.Fatalf("stored update %d: %v", r.Version, err)
 		}
 	}
-	if int64(len(rows)) != version || doc.String() != text {
-		t.Fatalf("replaying %d stored updates does not give the text", len(rows))
+	if floor+int64(len(rows)) != version || doc.String() != text {
+		t.Fatalf("replaying %d stored updates after the floor %d does not give the text", len(rows), floor)
 	}
 	counts := map[string]int{}
 	for _, m := range markerRe.FindAllString(text, -1) {
@@ -263,6 +286,68 @@ func TestCollab_Convergence(t *testing.T) {
 			var n int
 			app.Store.Read(context.Background()).Raw("SELECT COUNT(*) FROM revisions WHERE measure_id = ? AND reason = ?", measure, models.RevisionCollab).Scan(&n)
 			t.Logf("%d co-editing revisions saved during the run", n)
+		})
+	}
+}
+
+// TestCollab_ConvergenceWithCompaction: the same random co-editing while
+// the log is folded into revisions and compacted over and over, keeping
+// only two updates before the last revision, so that clients coming back
+// from a disconnection are really below the floor and told "gone". Every
+// editor still ends with the server's text, no acknowledged marker is lost,
+// and a client that rejoins hands over its unsent edits first (checked by
+// the script).
+func TestCollab_ConvergenceWithCompaction(t *testing.T) {
+	nodeForCollab(t)
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			app := servertest.New(t, engine)
+			app.Server.SetCollabIdle(200 * time.Millisecond)
+			initial := "# Mesure\n\nالرقمنة ⴰⵣⵓⵍ 🇲🇦 café\n"
+			api, measure, tokens := coEditors(t, app, 5, initial)
+			url := "ws" + strings.TrimPrefix(app.URL, "http") + "/ws"
+			ctx, stop := context.WithCancel(context.Background())
+			var removed int64
+			done := make(chan struct{})
+			finish := func() { stop(); <-done }
+			defer finish() // also when the run fails: no compaction outlives the test
+			go func() {
+				defer close(done)
+				policy := models.DefaultRetentionPolicy()
+				policy.CollabKeep = 2
+				for ctx.Err() == nil {
+					// A revision saved mid-burst (as a status change would),
+					// then the compaction behind it.
+					if err := app.Store.Write(ctx, func(tx *models.Tx) error { _, _, err := tx.FoldCollab(measure); return err }); err != nil && ctx.Err() == nil {
+						t.Errorf("fold: %v", err)
+					}
+					r, err := app.Store.Retain(ctx, policy)
+					if err != nil && ctx.Err() == nil {
+						t.Errorf("retain: %v", err)
+					}
+					removed += r.CollabUpdates
+					select {
+					case <-ctx.Done():
+					case <-time.After(100 * time.Millisecond):
+					}
+				}
+			}()
+			res := runConvergence(t, []string{url}, tokens, measure, "PACTE_CLIENTS=5", "PACTE_EDITS=40", "PACTE_DISCONNECTS=4")
+			finish()
+			checkConverged(t, res, app.Store, api, measure, initial)
+			floor, err := app.Store.CollabFloor(context.Background(), measure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if removed == 0 || floor == 0 {
+				t.Fatalf("nothing was compacted during the run (removed %d, floor %d)", removed, floor)
+			}
+			if len(res.Gone) == 0 {
+				t.Fatalf("no client fell below the floor (%d updates compacted, seed %d): the run proves nothing about gone", removed, res.Seed)
+			}
+			t.Logf("%d updates compacted (floor %d of %d), %d times a client was told gone, %d unsent markers handed over",
+				removed, floor, res.Version, len(res.Gone), len(res.HandedOver))
 		})
 	}
 }

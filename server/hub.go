@@ -224,7 +224,10 @@ func (h *Hub) checkSessions() {
 	for c := range h.conns {
 		if c.session != "" {
 			ids[c.session] = true
-			if c.active.Load() > since.UnixNano() {
+			// A socket that never sent a message was not active; before the
+			// first check, since is the zero time, whose UnixNano is far
+			// below any instant and would count every socket.
+			if a := c.active.Load(); a != 0 && a > since.UnixNano() {
 				active[c.session] = true
 			}
 		}
@@ -497,11 +500,25 @@ func (h *Hub) publishBatch(evs []models.Event) error {
 		h.srv.public.observe(he.Event)
 		// The search index follows the log (search_index.go).
 		h.srv.search.observe(he.Event)
-		if he.Type == "user.updated" && he.SubjectUserID != nil {
+		if renamesSomeone(he.Event) {
+			// Rendered pages are keyed by their measure's events, which a
+			// name change does not touch: they name people, so they go.
+			h.srv.forgetRenderedNames()
+		}
+		if (he.Type == "user.updated" || he.Type == "user.erased") && he.SubjectUserID != nil {
 			h.recheckUser(*he.SubjectUserID)
 		}
 	}
 	return nil
+}
+
+// renamesSomeone reports whether an event changes how a person is named:
+// an erasure, or a profile's new name.
+func renamesSomeone(ev models.Event) bool {
+	if ev.Type == "user.erased" {
+		return true
+	}
+	return ev.Type == "user.updated" && strings.Contains(ev.Payload, `"name":`)
 }
 
 // shareAccess replaces an event's measure access by the one the previous

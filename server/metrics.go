@@ -153,6 +153,17 @@ func (s *Server) handleMetrics(c echo.Context) error {
 	}{{"sent", mc.Sent.Load()}, {"retried", mc.Retried.Load()}, {"failed", mc.Failed.Load()}, {"dropped", mc.Dropped.Load()}} {
 		fmt.Fprintf(&b, "pacte_mail_total{result=%q} %d\n", r.name, r.n)
 	}
+	s.writeAuditMetrics(c.Request().Context(), &b)
+	retained := s.jobs.Retained.Snapshot()
+	kinds := make([]string, 0, len(retained))
+	for k := range retained {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	b.WriteString("# HELP pacte_retention_removed_total Rows and mail files the retention job removed, by kind.\n# TYPE pacte_retention_removed_total counter\n")
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "pacte_retention_removed_total{kind=%q} %d\n", k, retained[k])
+	}
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }
 

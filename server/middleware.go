@@ -337,7 +337,7 @@ func (s *Server) denied(c echo.Context, why string) {
 
 func (s *Server) setSessionCookie(c echo.Context, raw string) {
 	c.SetCookie(&http.Cookie{Name: s.SessionCookieName(), Value: raw, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(models.SessionAbsolute.Seconds())})
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.store.Sessions.Absolute.Seconds())})
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {

@@ -434,6 +434,7 @@ func TestOpenAPI_AnswersMatchSchemas(t *testing.T) {
 	c.do(ac, "GET", "/api/v1/events?topic=user:"+strconv.FormatInt(author.ID, 10), nil, 200)
 	c.do(rc, "GET", "/api/v1/audit?object=measure:"+id(m), nil, 200)
 	c.do(mc, "GET", "/api/v1/audit", nil, 200)
+	c.do(rc, "GET", "/api/v1/audit/head", nil, 200)
 	c.do(rc, "GET", "/api/v1/dashboard?organization_id="+strconv.FormatInt(app.Org("apebi").ID, 10), nil, 200)
 	c.do(ac, "GET", "/api/v1/dashboard?from=2026-06-01&to=2026-05-01", nil, 422)
 

@@ -266,6 +266,7 @@ type userData struct {
 	Events          []historyRow
 	AssignableRoles []string
 	CanChange       bool
+	CanErase        bool // an admin, another person's account not yet erased
 	// A pending person's newest invitation (nil once accepted).
 	Invitation        *models.Invitation
 	InvitationExpired bool
@@ -361,7 +362,8 @@ func (s *Server) userPage(c echo.Context) (*Page, *models.User, error) {
 		return nil, nil, err
 	}
 	p.Data = &userData{Target: u, Org: org, Events: history, AssignableRoles: assignable,
-		CanChange: models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u}), MailFailures: fails}
+		CanChange: models.Can(viewer, models.ActUpdateUser, models.UserUpdate{Target: u}) && !u.Erased(), MailFailures: fails,
+		CanErase: models.Can(viewer, models.ActEraseUser, u) && !u.Erased()}
 	if u.Status == models.StatusInvited {
 		if err := s.addInvitationData(c, p, viewer, u, events); err != nil {
 			return nil, nil, err

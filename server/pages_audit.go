@@ -16,6 +16,14 @@ type auditData struct {
 	Object   string                // a filter on another object than a measure, as written
 	Partial  bool                  // the reader sees only part of the trail
 	NextURL  string
+	Chain    auditChainView
+}
+
+// auditChainView is the hash chain's head and last verification, as the
+// page shows them.
+type auditChainView struct {
+	models.AuditHead
+	Short string // the hash's first 16 hex digits, for the eye; the full one is copyable
 }
 
 // auditRow is one line of the audit page: the event as a sentence in the
@@ -43,6 +51,10 @@ func (s *Server) pageAudit(c echo.Context) error {
 	if data.Measures, err = s.store.AuditMeasures(ctx, u); err != nil {
 		return err
 	}
+	if data.Chain.AuditHead, err = s.store.AuditChainHead(ctx, u); err != nil {
+		return err
+	}
+	data.Chain.Short = data.Chain.Hash[:min(16, len(data.Chain.Hash))]
 	titles := map[int64]string{}
 	for _, m := range data.Measures {
 		titles[m.ID] = m.Title

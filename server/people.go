@@ -15,24 +15,34 @@ import (
 
 // personOf reads a person's id, name and organisation from the shapes
 // templates hold.
-func personOf(v any) (name string, orgID *int64, ok bool) {
+func personOf(v any) (id int64, name string, orgID *int64, ok bool) {
 	switch x := v.(type) {
 	case *models.User:
 		if x == nil {
-			return "", nil, false
+			return 0, "", nil, false
 		}
-		return x.Name, x.OrganizationID, true
+		return x.ID, x.Name, x.OrganizationID, true
 	case models.User:
-		return x.Name, x.OrganizationID, true
+		return x.ID, x.Name, x.OrganizationID, true
 	case *models.UserRef:
 		if x == nil {
-			return "", nil, false
+			return 0, "", nil, false
 		}
-		return x.Name, x.OrganizationID, true
+		return x.ID, x.Name, x.OrganizationID, true
 	case models.UserRef:
-		return x.Name, x.OrganizationID, true
+		return x.ID, x.Name, x.OrganizationID, true
 	}
-	return "", nil, false
+	return 0, "", nil, false
+}
+
+// personName is the name to show: an erased account's pseudonym is said
+// in the reader's language ("Former member #7").
+func (p *Page) personName(v any) (name string, orgID *int64, ok bool) {
+	id, name, orgID, ok := personOf(v)
+	if ok && models.IsErasedName(id, name) {
+		name = p.T("person.erased", id)
+	}
+	return name, orgID, ok
 }
 
 // orgShort is how an organisation is named beside a person: the
@@ -68,7 +78,7 @@ func (p *Page) refs() *measureRefs {
 // The name is isolated (<bdi>) so a right-to-left name cannot reorder the
 // text around it.
 func (p *Page) Person(v any) template.HTML {
-	name, orgID, ok := personOf(v)
+	name, orgID, ok := p.personName(v)
 	if !ok {
 		return ""
 	}
@@ -91,13 +101,20 @@ func (p *Page) Person(v any) template.HTML {
 // PersonText is Person as plain text, for <option> labels and attributes:
 // "Nadia — APEBI".
 func (p *Page) PersonText(v any) string {
-	name, orgID, ok := personOf(v)
+	name, orgID, ok := p.personName(v)
 	if !ok {
 		return ""
 	}
 	if short, _ := p.orgShort(orgID); short != "" {
 		return name + " — " + short
 	}
+	return name
+}
+
+// PersonName is a person's name alone, as a heading shows it (with the
+// pseudonym of an erased account in the reader's language).
+func (p *Page) PersonName(v any) string {
+	name, _, _ := p.personName(v)
 	return name
 }
 

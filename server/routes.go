@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	pages.POST("/profile/tokens", s.pageTokenCreate)
 	pages.POST("/profile/tokens/:id/delete", s.pageTokenDelete)
 	pages.GET("/profile/export", s.apiExportMe)
+	pages.POST("/profile/erase", s.pageEraseMe)
 	pages.POST("/profile/totp/setup", s.pageTOTPSetup)
 	pages.POST("/profile/totp/enable", s.pageTOTPEnable)
 	pages.POST("/profile/totp/cancel", s.pageTOTPCancel)
@@ -152,17 +153,20 @@ func (s *Server) routes() {
 	admin.GET("/users/:id", s.pageUser)
 	admin.POST("/users/:id", s.pageUserSubmit)
 	admin.POST("/users/:id/invitation", s.pageUserInvitationRenew)
+	admin.POST("/users/:id/erase", s.pageEraseUser)
 
 	// The JSON API for every signed-in person (session cookie or token).
 	api := s.group("/api/v1", s.signedIn)
 	api.GET("/me", s.apiMe)
 	api.PATCH("/me", s.apiUpdateMe)
 	api.GET("/me/export", s.apiExportMe)
+	api.POST("/me/erase", s.apiEraseMe)
 	api.GET("/tokens", s.apiListTokens)
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/:id", s.apiDeleteToken)
 	api.GET("/users/:id", s.apiGetUser)
 	api.PATCH("/users/:id", s.apiUpdateUser)
+	api.POST("/users/:id/erase", s.apiEraseUser)
 	api.POST("/invitations", s.apiInvite)
 	api.POST("/invitations/:id/resend", s.apiResendInvitation)
 	api.GET("/me/notification-settings", s.apiNotificationSettings)
@@ -214,7 +218,9 @@ func (s *Server) routes() {
 
 	// The JSON API of one role.
 	s.group("/api/v1", s.allowed(models.ActListUsers, "User")).GET("/users", s.apiListUsers)
-	s.group("/api/v1", s.allowed(models.ActViewAudit, "")).GET("/audit", s.apiAudit)
+	auditors := s.group("/api/v1", s.allowed(models.ActViewAudit, ""))
+	auditors.GET("/audit", s.apiAudit)
+	auditors.GET("/audit/head", s.apiAuditHead) // the hash chain's head (models/audit_chain.go)
 	s.group("/api/v1", s.allowed(models.ActViewDashboard, "")).GET("/dashboard", s.apiDashboard)
 	s.group("/api/v1", s.allowed(models.ActModerate, "")).GET("/moderation/comments", s.apiModerationQueue)
 }

@@ -194,6 +194,14 @@ func (si *searchIndex) apply(ctx context.Context, evs []models.Event, last int64
 		if id := eventCommentID(ev); id != 0 && !slices.Contains(commentIDs, id) {
 			commentIDs = append(commentIDs, id)
 		}
+		if ev.Type == "user.erased" {
+			// Mentions of the person in these comments now say the pseudonym.
+			for _, v := range anySlice(ev.Data()["comment_ids"]) {
+				if f, ok := v.(float64); ok && !slices.Contains(commentIDs, int64(f)) {
+					commentIDs = append(commentIDs, int64(f))
+				}
+			}
+		}
 	}
 	var docs []search.Doc
 	var deletes []string
@@ -369,6 +377,11 @@ func eventCommentID(ev models.Event) int64 {
 		return id
 	}
 	return 0
+}
+
+func anySlice(v any) []any {
+	s, _ := v.([]any)
+	return s
 }
 
 // signal wakes whoever waits for the next applied batch.

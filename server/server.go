@@ -253,6 +253,14 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // Close stops the live side: websockets first (http.Server.Shutdown does
 // not wait for hijacked connections), then the hub's and co-editing's
 // background work.
+// forgetRenderedNames empties the caches of rendered pages that name
+// people (comments, measure pages, lists), after a person's name changed.
+func (s *Server) forgetRenderedNames() {
+	s.comments.clear()
+	s.measureViews.clear()
+	s.lists.clear()
+}
+
 func (s *Server) Close() {
 	if s.public.stop != nil {
 		s.public.stop()
@@ -279,14 +287,16 @@ func (s *Server) newJobs() (*jobs.Runner, error) {
 		}
 		sender = smtp
 	}
-	if sender == nil {
-		dir := s.cfg.MailDir
-		if dir == "" {
-			dir = "data/mail"
-		}
-		sender = mail.NewDir(dir, from, "Pacte", s.log)
-	}
 	jc := s.cfg.Jobs
+	// Retention prunes the mail folder whether or not mail goes there
+	// now: files written before SMTP was set up age out all the same.
+	jc.MailDir = s.cfg.MailDir
+	if sender == nil {
+		if jc.MailDir == "" {
+			jc.MailDir = "data/mail"
+		}
+		sender = mail.NewDir(jc.MailDir, from, "Pacte", s.log)
+	}
 	jc.Store, jc.Sender, jc.Catalog, jc.BaseURL, jc.Logger = s.store, sender, s.i18n, s.cfg.BaseURL, s.log
 	return jobs.New(jc)
 }

@@ -1,1 +1,1 @@
-import"./chunks/chunk-7NK4CBGV.js";
+import"./chunks/chunk-FBWOAN3E.js";

@@ -156,6 +156,9 @@ export class CollabSession {
     this.known = Math.max(this.known, version);
     const st = this.host.state();
     if (!st || this.resetPending) {
+      // What was typed while the rejoin was on its way is handed over too
+      // (the host shows the whole unsent text again), not silently dropped.
+      if (this.resetPending) this.loseUnsent(this.resetReason || "gone");
       this.resetPending = false;
       this.known = version;
       this.host.reset(doc, version);
@@ -329,6 +332,7 @@ export class CollabSession {
   rejoinFresh(reason) {
     this.loseUnsent(reason);
     this.resetPending = true;
+    this.resetReason = reason;
     this.clearTimers();
     this.inFlight = null;
     this.pulling = null;

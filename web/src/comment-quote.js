@@ -14,12 +14,25 @@ import { label } from "./util.js";
 const MAX_QUOTE = 5000;
 let button = null;
 let quote = "";
+// dismissed is the selection Escape put the button away for: a
+// selectionchange of that same selection still queued must not bring the
+// button back (it did, under load).
+let dismissed = null;
+
+function sameSelection(a, sel) {
+  return !!a && a.anchorNode === sel.anchorNode && a.anchorOffset === sel.anchorOffset &&
+    a.focusNode === sel.focusNode && a.focusOffset === sel.focusOffset;
+}
 
 export function start() {
   document.addEventListener("selectionchange", onSelection);
   document.addEventListener("keydown", (e) => {
     if (!button || button.hidden) return;
-    if (e.key === "Escape") hide();
+    if (e.key === "Escape") {
+      const sel = document.getSelection();
+      dismissed = sel ? { anchorNode: sel.anchorNode, anchorOffset: sel.anchorOffset, focusNode: sel.focusNode, focusOffset: sel.focusOffset } : null;
+      hide();
+    }
     // Tab right after selecting goes to the button, wherever the focus was
     // (a selection made with the mouse leaves it elsewhere).
     if (e.key === "Tab" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && document.activeElement !== button && !typing(document.activeElement)) {
@@ -41,6 +54,8 @@ function bodyOf(node) {
 function onSelection() {
   const form = document.getElementById("comment-form");
   const sel = document.getSelection();
+  if (sel && sameSelection(dismissed, sel)) return;
+  dismissed = null;
   if (!form || !sel || sel.rangeCount === 0 || sel.isCollapsed) {
     // Focus moving to the button collapses nothing; a click elsewhere does.
     if (button && document.activeElement !== button) hide();

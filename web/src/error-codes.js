@@ -60,6 +60,8 @@ export const KINDS = Object.freeze({
   already_published: "conflict",
   not_published: "conflict",
   not_active: "conflict",
+  last_admin: "conflict",
+  already_erased: "conflict",
   comment_hidden: "conflict",
   already_reported: "conflict",
   already_hidden: "conflict",

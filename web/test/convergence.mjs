@@ -27,9 +27,16 @@
 //                      through the HTTP API, while everyone types
 //   PACTE_HTTP_URL     the API's base URL (default: from PACTE_WS_URL)
 //
+// The log may be compacted under the clients' feet (the Go test runs the
+// retention while they type): a client told "gone" rejoins from the
+// server's text, and must first hand every unsent edit to its host (in the
+// browser, the box that keeps the person's unsent text); a marker dropped
+// at the rejoin without having been handed over is a failure.
+//
 // Output: one JSON line on stdout,
 //   {"texts":[…one per client…],"version":n,"acked":[markers whose insertion the server accepted],
-//    "accepted":[suggestion markers accepted],"rejected":[suggestion markers rejected],"suggested":n,"seed":s}
+//    "accepted":[suggestion markers accepted],"rejected":[suggestion markers rejected],"suggested":n,
+//    "gone":[clients told "gone", one entry each time],"handedOver":[unsent markers handed over at a rejoin],"seed":s}
 // Diagnostics go to stderr. Exit status 1 on a protocol error (error frame,
 // refused upgrade, rejected push other than "stale", a change that does
 // not fit), on a timeout, or when the texts differ or lack an
@@ -84,6 +91,7 @@ const FRAGMENTS = [
 const MARKER = /<(?:c\d+e|s\d+n)\d+>/g;
 const SUGGESTED = /<s\d+n\d+>/g;
 const suggestions = { made: 0, accepted: new Set(), rejected: new Set() };
+const rejoins = { gone: [], handedOver: [] };
 
 const errors = [];
 function protocolError(client, what) {
@@ -103,6 +111,7 @@ class Client {
     this.pending = []; // {marker, origin} waiting for the server to accept
     this.acked = new Set();
     this.lost = [];
+    this.handedText = null; // the text last handed to host.lost, until the reset
     const self = this;
     this.session = new CollabSession({
       measure,
@@ -116,8 +125,16 @@ class Client {
           self.confirmMarkers();
         },
         reset(doc, version) {
-          for (const p of self.pending) self.lost.push(p.marker);
+          for (const p of self.pending) {
+            if (self.handedText === null || !self.handedText.includes(p.marker)) {
+              protocolError(self, `unsent ${p.marker} dropped at a rejoin without being handed over`);
+            } else {
+              rejoins.handedOver.push(p.marker);
+            }
+            self.lost.push(p.marker);
+          }
           self.pending = [];
+          self.handedText = null;
           self.state = EditorState.create({ doc, extensions: [collab({ startVersion: version, clientID: self.clientID })] });
         },
         changed(session) {
@@ -126,8 +143,9 @@ class Client {
             protocolError(self, `editing refused: ${session.blocked}`);
           }
         },
-        lost(_text, reason) {
-          console.error(`convergence: client ${self.index}: unsent edits dropped (${reason})`);
+        lost(text, reason) {
+          self.handedText = text;
+          console.error(`convergence: client ${self.index}: unsent edits handed over (${reason})`);
         },
         failed(reason, detail) {
           protocolError(self, `${reason} ${JSON.stringify(detail ?? {})}`);
@@ -154,7 +172,10 @@ class Client {
         return;
       }
       if (msg.type === "error") protocolError(this, `error frame ${JSON.stringify(msg)}`);
-      else if (typeof msg.type === "string" && msg.type.startsWith("collab.")) this.session.handle(msg);
+      else if (typeof msg.type === "string" && msg.type.startsWith("collab.")) {
+        if (msg.type === "collab.rejected" && msg.reason === "gone") rejoins.gone.push(this.index);
+        this.session.handle(msg);
+      }
     });
     ws.on("unexpected-response", (_req, res) => {
       protocolError(this, `upgrade refused: HTTP ${res.statusCode}`);
@@ -366,7 +387,8 @@ async function main() {
   const acked = [...new Set(clients.flatMap((c) => [...c.acked]))].sort();
   const accepted = [...suggestions.accepted].sort();
   const rejected = [...suggestions.rejected].sort();
-  process.stdout.write(JSON.stringify({ texts, version, acked, accepted, rejected, suggested: suggestions.made, seed: SEED }) + "\n");
+  process.stdout.write(JSON.stringify({ texts, version, acked, accepted, rejected, suggested: suggestions.made,
+    gone: rejoins.gone, handedOver: rejoins.handedOver, seed: SEED }) + "\n");
 
   let ok = true;
   if (new Set(texts).size !== 1) {
