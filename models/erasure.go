@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,11 +115,19 @@ func (s *Store) erase(ctx context.Context, actor *User, id int64, act Action) er
 		if err != nil {
 			return err
 		}
-		// The comments whose mentions changed are named so that the search
-		// index reads them again (server/search_index.go).
+		measures, err := tx.scrubMeasureMentions(u.ID, actor)
+		if err != nil {
+			return err
+		}
+		// The comments and measures whose mentions changed are named so
+		// that the search index and the public Pact read them again
+		// (server/search_index.go, server/public_pact.go).
 		data := map[string]any{"user_id": u.ID}
 		if len(rewritten) > 0 {
 			data["comment_ids"] = rewritten
+		}
+		if len(measures) > 0 {
+			data["measure_ids"] = measures
 		}
 		_, err = tx.Emit(UserTopic(u.ID), "user.erased", actor, 0, u.ID, data)
 		return err
@@ -275,6 +284,57 @@ func (tx *Tx) scrubMentions(id int64, pseudonym string) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// scrubMeasureMentions gives the pseudonym to the mentions of the person
+// in measures' texts: the current text changes through the co-editing log,
+// as any edit made outside the co-editor does (AppendServerChange), so the
+// live editors' documents, anchors and suggestions follow it; the saved
+// revisions, the published ones included, are rewritten in place. It
+// returns the measures whose text changed.
+func (tx *Tx) scrubMeasureMentions(id int64, actor *User) ([]int64, error) {
+	idStr := strconv.FormatInt(id, 10)
+	pattern := containsPattern("(user:" + idStr + ")")
+	pseudonym := ErasedName(id)
+	mention := func(m string) (string, bool) { return pseudonym, m == idStr }
+	var ids []int64
+	if err := tx.Table("measures").Where("body LIKE ? ESCAPE '\\'", pattern).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	changed := make([]int64, 0, len(ids))
+	for _, mid := range ids {
+		m, err := tx.lockCollabMeasure(mid)
+		if err != nil {
+			return nil, err
+		}
+		body := rewriteMentions(m.Body, mention)
+		if body == m.Body {
+			continue
+		}
+		if _, err := tx.AppendServerChange(mid, m.Body, body, actor); err != nil {
+			return nil, err
+		}
+		changed = append(changed, mid)
+	}
+	var revs []struct {
+		MeasureID int64
+		Number    int
+		Body      string
+	}
+	if err := tx.Table("revisions").Select("measure_id, number, body").Where("body LIKE ? ESCAPE '\\'", pattern).Find(&revs).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range revs {
+		if body := rewriteMentions(r.Body, mention); body != r.Body {
+			if err := tx.Table("revisions").Where("measure_id = ? AND number = ?", r.MeasureID, r.Number).Update("body", body).Error; err != nil {
+				return nil, err
+			}
+			if !slices.Contains(changed, r.MeasureID) {
+				changed = append(changed, r.MeasureID)
+			}
+		}
+	}
+	return changed, nil
 }
 
 // containsPattern is a LIKE pattern for a substring, wildcards escaped.

@@ -36,6 +36,10 @@ func TestErasure_NoTraceLeft(t *testing.T) {
 		mid := app.Measure(t, zineb, servertest.MeasureSpec{Editors: []*models.User{karim}})
 		kc := app.Login(karim)
 		wantStatus(t, kc.Request("POST", fmt.Sprintf("/api/v1/measures/%d/follow", mid), nil), 204)
+		var before struct{ Revision int }
+		msDo(t, kc, "GET", fmt.Sprintf("/api/v1/measures/%d", mid), nil, 200, &before)
+		body := fmt.Sprintf("Un calendrier par région, piloté avec @[Zineb El Ouazzani](user:%d).", zineb.ID)
+		wantStatus(t, kc.Request("PATCH", fmt.Sprintf("/api/v1/measures/%d", mid), map[string]any{"body": body, "revision": before.Revision}), 200)
 		var own struct{ ID int64 }
 		msDo(t, zc, "POST", commentsPath(mid), map[string]any{"body": "Je propose d'ajouter un calendrier régional."}, 201, &own)
 		msDo(t, kc, "POST", commentsPath(mid), map[string]any{
@@ -124,6 +128,8 @@ func TestErasure_NoTraceLeft(t *testing.T) {
 			{ac, "/api/v1/users?limit=200"}, {ac, idPath("/api/v1/users/", zineb.ID)},
 			{kc, fmt.Sprintf("/api/v1/measures/%d", mid)}, {kc, commentsPath(mid)},
 			{kc, fmt.Sprintf("/api/v1/measures/%d/revisions", mid)}, {kc, fmt.Sprintf("/api/v1/measures/%d/suggestions", mid)},
+			{kc, fmt.Sprintf("/api/v1/measures/%d/revisions/%d", mid, before.Revision+1)},
+			{kc, fmt.Sprintf("/api/v1/measures/%d/diff?from=%d&to=%d", mid, before.Revision, before.Revision+1)},
 			{kc, "/api/v1/notifications"}, {kc, "/api/v1/events?after=0&topic=" + url.QueryEscape(fmt.Sprintf("measure:%d", mid))},
 			{kc, "/api/v1/search?q=calendrier"}, {kc, "/api/v1/search?q=Ouazzani"},
 			{mc, "/api/v1/audit?limit=200"}, {rc, "/api/v1/audit?limit=200"},
@@ -145,6 +151,12 @@ func TestErasure_NoTraceLeft(t *testing.T) {
 				}
 			}
 		}
+		// The mention in the measure's text went through the co-editing
+		// log: the live document says the pseudonym too.
+		doc, _, err := app.Store.CollabDoc(ctx, mid)
+		if err != nil || !strings.Contains(doc, fmt.Sprintf("@[%s](user:%d)", pseudonym, zineb.ID)) {
+			t.Errorf("the co-edited text after erasure: %q, %v", doc, err)
+		}
 		page := string(kc.Request("GET", fmt.Sprintf("/measures/%d", mid), nil).Body)
 		if !strings.Contains(page, "Ancien membre n° "+fmt.Sprint(zineb.ID)) {
 			t.Error("the measure page does not show her comment under the pseudonym")
@@ -158,6 +170,9 @@ func TestErasure_NoTraceLeft(t *testing.T) {
 			"SELECT excerpt FROM notifications WHERE id > ?",
 			"SELECT to_address FROM mail_log WHERE id > ?",
 			"SELECT body || body_html FROM comments WHERE id > ?",
+			"SELECT body FROM revisions WHERE number > ?",
+			"SELECT body FROM measures WHERE id > ?",
+			"SELECT changes FROM collab_updates WHERE version > ? AND client_id = 'server' AND user_id = " + fmt.Sprint(zineb.ID),
 			"SELECT name || email FROM users WHERE id = " + fmt.Sprint(zineb.ID) + " AND id > ?",
 		} {
 			arg := int64(0)
@@ -192,7 +207,7 @@ func TestErasure_NoTraceLeft(t *testing.T) {
 		if err := app.Store.Read(ctx).Raw("SELECT payload FROM events WHERE id = ?", erasedID).Row().Scan(&payload); err != nil {
 			t.Fatal(err)
 		}
-		if payload != fmt.Sprintf(`{"comment_ids":[%d],"user_id":%d}`, own.ID+1, zineb.ID) {
+		if payload != fmt.Sprintf(`{"comment_ids":[%d],"measure_ids":[%d],"user_id":%d}`, own.ID+1, mid, zineb.ID) {
 			t.Errorf("the erasure's event holds %s, want the user id and the comment that mentioned her", payload)
 		}
 		// The log was rewritten where it named her, and its chain holds.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,10 @@ func changesPublicPact(ev models.Event) bool {
 	switch ev.Type {
 	case "measure.published", "measure.unpublished":
 		return true
+	case "user.erased":
+		// Mentions of the person in measures' texts, published ones
+		// included, were given the pseudonym.
+		return strings.Contains(ev.Payload, `"measure_ids"`)
 	case "measure.status_changed":
 		m, _ := ev.Data()["measure"].(map[string]any)
 		return m["published_at"] != nil

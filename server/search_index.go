@@ -195,10 +195,17 @@ func (si *searchIndex) apply(ctx context.Context, evs []models.Event, last int64
 			commentIDs = append(commentIDs, id)
 		}
 		if ev.Type == "user.erased" {
-			// Mentions of the person in these comments now say the pseudonym.
-			for _, v := range anySlice(ev.Data()["comment_ids"]) {
+			// Mentions of the person in these comments and measures now say
+			// the pseudonym.
+			d := ev.Data()
+			for _, v := range anySlice(d["comment_ids"]) {
 				if f, ok := v.(float64); ok && !slices.Contains(commentIDs, int64(f)) {
 					commentIDs = append(commentIDs, int64(f))
+				}
+			}
+			for _, v := range anySlice(d["measure_ids"]) {
+				if f, ok := v.(float64); ok && !slices.Contains(measureIDs, int64(f)) {
+					measureIDs = append(measureIDs, int64(f))
 				}
 			}
 		}
