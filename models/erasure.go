@@ -44,37 +44,8 @@ func (s *Store) EraseSelf(ctx context.Context, u *User, password, code, clientIP
 	if u == nil || !u.Active() {
 		return Errorf(EUnauthorized, "Please sign in.")
 	}
-	acctKey, ipKey := loginKeys(u.Email, clientIP)
-	if err := s.checkLoginLimits(ctx, acctKey, ipKey); err != nil {
+	if err := s.confirmIdentity(ctx, u, password, code, clientIP, u.TOTPEnabled, "password", "totp"); err != nil {
 		return err
-	}
-	fe := FieldErrors{}
-	if password == "" {
-		fe.Add("password", "Enter your password to confirm.")
-	}
-	if u.TOTPEnabled && normalizeCode(code) == "" {
-		fe.Add("totp", "Enter the 6-digit code your app shows, or a recovery code.")
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	if len(password) > 4*MaxPasswordLen || !CheckPassword(u.PasswordHash, password) {
-		if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
-		}
-		return (FieldErrors{"password": "Your password is not correct."}).Err()
-	}
-	if u.TOTPEnabled {
-		ok, err := s.checkSecondFactor(ctx, u.ID, code)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
-				return err
-			}
-			return (FieldErrors{"totp": "This code is not correct or has already been used."}).Err()
-		}
 	}
 	return s.erase(ctx, u, u.ID, ActEraseSelf)
 }

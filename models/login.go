@@ -290,6 +290,49 @@ func (s *Store) RememberDevice(ctx context.Context, userID int64, raw string) (s
 	return raw, nil
 }
 
+// confirmIdentity asks a signed-in person to prove it is them before an
+// irreversible step (turning the second factor off, erasing the account):
+// their password, and a code of their second factor when withCode. Wrong
+// answers count against the same limits as a sign-in, so a borrowed
+// session cannot guess; each is said on its field (passwordField,
+// codeField).
+func (s *Store) confirmIdentity(ctx context.Context, u *User, password, code, clientIP string, withCode bool, passwordField, codeField string) error {
+	acctKey, ipKey := loginKeys(u.Email, clientIP)
+	if err := s.checkLoginLimits(ctx, acctKey, ipKey); err != nil {
+		return err
+	}
+	fe := FieldErrors{}
+	if password == "" {
+		fe.Add(passwordField, "Enter your password.")
+	}
+	if withCode && normalizeCode(code) == "" {
+		fe.Add(codeField, "Enter the 6-digit code your app shows, or a recovery code.")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if len(password) > 4*MaxPasswordLen || !CheckPassword(u.PasswordHash, password) {
+		if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
+			return err
+		}
+		return (FieldErrors{passwordField: "Your password is not correct."}).Err()
+	}
+	if !withCode {
+		return nil
+	}
+	ok, err := s.checkSecondFactor(ctx, u.ID, code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
+			return err
+		}
+		return (FieldErrors{codeField: "This code is not correct or has already been used."}).Err()
+	}
+	return nil
+}
+
 // CheckCurrentPassword checks the password of a signed-in person (before a
 // password change or an erasure), with its own budget of failures, so that
 // a borrowed session cannot guess the password at will.

@@ -302,35 +302,8 @@ func (s *Store) DisableTOTP(ctx context.Context, u *User, password, code, client
 	if !u.TOTPEnabled {
 		return CodedError(EConflict, "totp_not_enabled", "Two-step sign-in is not on.")
 	}
-	acctKey, ipKey := loginKeys(u.Email, clientIP)
-	if err := s.checkLoginLimits(ctx, acctKey, ipKey); err != nil {
+	if err := s.confirmIdentity(ctx, u, password, code, clientIP, true, "password", "code"); err != nil {
 		return err
-	}
-	fe := FieldErrors{}
-	if password == "" {
-		fe.Add("password", "Enter your password.")
-	}
-	if normalizeCode(code) == "" {
-		fe.Add("code", "Enter the 6-digit code your app shows, or a recovery code.")
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	if len(password) > 4*MaxPasswordLen || !CheckPassword(u.PasswordHash, password) {
-		if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
-		}
-		return (FieldErrors{"password": "Your password is not correct."}).Err()
-	}
-	ok, err := s.checkSecondFactor(ctx, u.ID, code)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := s.recordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
-		}
-		return (FieldErrors{"code": "This code is not correct or has already been used."}).Err()
 	}
 	return s.Write(ctx, func(tx *Tx) error {
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).

@@ -311,3 +311,24 @@ func TestErasure_Pages(t *testing.T) {
 		t.Error("the erased account's page still shows its address")
 	}
 }
+
+// TestErasure_SecondFactor: with two-step sign-in on, erasing oneself also
+// needs a code; a missing or wrong one is said on its field, and a
+// recovery code works.
+func TestErasure_SecondFactor(t *testing.T) {
+	app := servertest.New(t, models.SQLite)
+	u := app.User(models.RoleReviewer, "ministry")
+	c := app.Login(u)
+	secret, codes := enrolTOTP(t, app, c)
+	wantError(t, c.Request("POST", "/api/v1/me/erase", map[string]any{"password": servertest.DefaultPassword}), 422, "invalid_fields", "totp")
+	wantError(t, c.Request("POST", "/api/v1/me/erase", map[string]any{"password": servertest.DefaultPassword, "totp": "000000"}), 422, "invalid_fields", "totp")
+	wantError(t, c.Request("POST", "/api/v1/me/erase", map[string]any{"password": "wrong one", "totp": nextTOTPCode(t, app, secret)}), 422, "invalid_fields", "password")
+	wantStatus(t, c.Request("GET", "/api/v1/me", nil), 200)
+	wantStatus(t, c.Request("POST", "/api/v1/me/erase", map[string]any{"password": servertest.DefaultPassword, "totp": codes[0]}), 202)
+	if n := countRows(t, app, "totp_recovery_codes", "user_id = ?", u.ID); n != 0 {
+		t.Errorf("%d recovery codes left", n)
+	}
+	if n := countRows(t, app, "users", "id = ? AND totp_secret = '' AND NOT totp_enabled AND password_hash = ''", u.ID); n != 1 {
+		t.Error("the second factor or the password is still on the erased account")
+	}
+}

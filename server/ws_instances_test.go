@@ -1,17 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"pacte/models"
 	"pacte/models/storetest"
-	"pacte/server"
 	"pacte/server/servertest"
 )
 
@@ -19,29 +15,7 @@ import (
 // database, as a second machine behind the load balancer would.
 func newInstance(t *testing.T, databaseURL string) *servertest.App {
 	t.Helper()
-	logs := &servertest.LogBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	store, err := models.Open(context.Background(), models.Options{DatabaseURL: databaseURL, DataDir: t.TempDir(), Logger: logger})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	console := &servertest.LogBuffer{}
-	srv, err := server.New(server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger, Console: console, MailDir: t.TempDir()}, store)
-	if err != nil {
-		t.Fatalf("new server: %v", err)
-	}
-	if err := srv.Start(context.Background(), server.StartOptions{}); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-		store.Close()
-	})
-	return &servertest.App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: models.Postgres}
+	return clockedInstance(t, databaseURL, &servertest.Clock{})
 }
 
 // TestWS_TwoInstances: two instances on one PostgreSQL. A change made

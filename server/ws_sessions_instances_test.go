@@ -15,8 +15,10 @@ import (
 	"pacte/server/servertest"
 )
 
-// clockedInstance is newInstance with the store's clock given, so that
-// several instances can be moved forward together.
+// clockedInstance starts one more Pacte instance on an existing PostgreSQL
+// database, as a second machine behind the load balancer would, on the
+// clock given, so that several instances can be moved forward together
+// (newInstance gives each its own).
 func clockedInstance(t *testing.T, databaseURL string, clock *servertest.Clock) *servertest.App {
 	t.Helper()
 	logs := &servertest.LogBuffer{}
@@ -27,8 +29,9 @@ func clockedInstance(t *testing.T, databaseURL string, clock *servertest.Clock) 
 	}
 	store.Now = clock.Now
 	ts := httptest.NewUnstartedServer(nil)
+	console := &servertest.LogBuffer{}
 	srv, err := server.New(server.Config{BaseURL: "http://" + ts.Listener.Addr().String(), Logger: logger,
-		Console: &servertest.LogBuffer{}, MailDir: t.TempDir()}, store)
+		Console: console, MailDir: t.TempDir()}, store)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
@@ -37,13 +40,12 @@ func clockedInstance(t *testing.T, databaseURL string, clock *servertest.Clock) 
 	}
 	ts.Config.Handler = srv
 	ts.Start()
-	srv.LiveHub().SetSessionCheck(50 * time.Millisecond)
 	t.Cleanup(func() {
 		srv.Close()
 		ts.Close()
 		store.Close()
 	})
-	return &servertest.App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Engine: models.Postgres, Clock: clock}
+	return &servertest.App{T: t, Store: store, Server: srv, HTTP: ts, URL: ts.URL, Logs: logs, Console: console, Engine: models.Postgres, Clock: clock}
 }
 
 // sameSession is a client of another instance holding the same session
@@ -71,6 +73,8 @@ func TestWS_SessionsEndOnEveryInstance(t *testing.T) {
 	dbURL := storetest.NewPostgresSchema(t)
 	clock := &servertest.Clock{}
 	a, b := clockedInstance(t, dbURL, clock), clockedInstance(t, dbURL, clock)
+	a.Server.LiveHub().SetSessionCheck(50 * time.Millisecond)
+	b.Server.LiveHub().SetSessionCheck(50 * time.Millisecond)
 	u := a.User(models.RoleMember, "apebi")
 	topic := models.UserTopic(u.ID)
 
