@@ -56,7 +56,7 @@ func TestAuth_SignInLimitsAndDeviceCookie(t *testing.T) {
 			if msg := stranger.Text("#email ~ .field-error"); msg == "" {
 				t.Errorf("[%s] no message beside the empty email field", loc)
 			}
-			if id := Eval[string](stranger, "document.activeElement.id"); id != "email" {
+			if id := stranger.Focused("email"); id != "email" {
 				t.Errorf("[%s] focus is on %q after an empty form, want the email field", loc, id)
 			}
 			viewShot(stranger, "login-empty-"+loc+"-"+size.name)

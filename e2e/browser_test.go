@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -267,10 +268,17 @@ func (tab *Tab) Click(sel string) {
 	tab.step("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
-// Fill types a value into an empty text field, key by key.
+// Fill types a value into a text field, key by key, after emptying it.
+// The field is emptied through its value property: chromedp.Clear sets
+// the value attribute, and the attributeModified event that comes back
+// races, inside chromedp, with SendKeys reading the node's attributes (the
+// race detector caught it under load).
 func (tab *Tab) Fill(sel, value string) {
 	tab.T.Helper()
-	tab.step("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
+	tab.step("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	js := `(() => { const el = document.querySelector(` + strconv.Quote(sel) + `); el.value = ""; return true; })()`
+	run(tab, "empty "+sel, chromedp.Evaluate[bool](js))
+	tab.step("fill "+sel, chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
 }
 
 // Select chooses an option of a <select> by its value.
@@ -360,6 +368,22 @@ func (tab *Tab) Attr(sel, name string) string {
 func Eval[T any](tab *Tab, js string) T {
 	tab.T.Helper()
 	return run(tab, "evaluate "+js, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+// Focused is the id of the focused element once it is want, or what it
+// still is after 3 s: autofocus takes effect at the browser's next
+// rendering step after load, which a busy machine can delay past the
+// first look.
+func (tab *Tab) Focused(want string) string {
+	tab.T.Helper()
+	got := ""
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		got = Eval[string](tab, `document.activeElement ? document.activeElement.id : ""`)
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // WaitUntil polls a JavaScript condition until it is true.

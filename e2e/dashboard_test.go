@@ -243,7 +243,7 @@ func TestDashboard_ScreenshotsAndLive(t *testing.T) {
 		if st := tab.Go("/dashboard?from=2026-06-01&to=2026-05-01"); st != 422 {
 			t.Errorf("inverted dates: %d", st)
 		}
-		if got := Eval[string](tab, "document.activeElement.id"); got != "dash-to" {
+		if got := tab.Focused("dash-to"); got != "dash-to" {
 			t.Errorf("focus on %q, want the end date", got)
 		}
 		if got := tab.Text("#dash-to-error"); !strings.Contains(got, "تاريخ النهاية يسبق تاريخ البداية") {

@@ -49,7 +49,7 @@ func TestErasure_FromProfileAndByAdmin(t *testing.T) {
 	if st := z.ClickAndWait(`form[action="/profile/erase"] button[type=submit]`); st != 422 {
 		t.Fatalf("wrong password: status %d, want 422", st)
 	}
-	if focused := Eval[string](z, `document.activeElement ? document.activeElement.id : ""`); focused != "erase_password" {
+	if focused := z.Focused("erase_password"); focused != "erase_password" {
 		t.Errorf("after a wrong password the focus is on %q, want the password field", focused)
 	}
 	if got := z.Text("#erase"); !strings.Contains(got, "Votre mot de passe est incorrect") {

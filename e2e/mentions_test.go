@@ -57,7 +57,7 @@ func TestMentions_AutocompleteAndBells(t *testing.T) {
 	if active == "" || a.Attr("#"+active, "aria-selected") != "true" || !strings.Contains(a.Text("#"+active), "Youssef") {
 		t.Fatalf("after ArrowDown the active option is %q (%q)", active, a.Text("#comment-body-people"))
 	}
-	if Eval[string](a, `document.activeElement.id`) != "comment-body" {
+	if a.Focused("comment-body") != "comment-body" {
 		t.Error("the focus left the comment box")
 	}
 	a.Press(kb.Enter)

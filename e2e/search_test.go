@@ -61,7 +61,7 @@ func TestSearch_FromTheHeader(t *testing.T) {
 	if v := tab.Value("#s-q"); v != "numeriques" {
 		t.Errorf("the words were not kept: %q", v)
 	}
-	if focused := Eval[string](tab, "document.activeElement.id"); focused != "s-from" {
+	if focused := tab.Focused("s-from"); focused != "s-from" {
 		t.Errorf("focus on %q, want the date", focused)
 	}
 	tab.look("search-bad-date-fr")
