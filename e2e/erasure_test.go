@@ -56,6 +56,8 @@ func TestErasure_FromProfileAndByAdmin(t *testing.T) {
 		t.Errorf("the wrong password is not explained beside the field: %q", got)
 	}
 	z.Snapshot("profile-erase-wrong-password-fr")
+	Eval[bool](z, `(() => { document.getElementById("erase").scrollIntoView({block: "center", behavior: "instant"}); return true; })()`)
+	saveScreenshot(t, "profile-erase-wrong-password-fr-window", run(z, "window screenshot", chromedp.CaptureScreenshot()))
 	z.Fill("#erase_password", servertest.DefaultPassword)
 	z.ClickAndWait(`form[action="/profile/erase"] button[type=submit]`)
 	if p := z.Path(); p != "/login" {

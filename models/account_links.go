@@ -90,9 +90,6 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email, client string) 
 		if err := tx.Create(&resetRequest{Email: email, Client: client, CreatedAt: now}).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&resetRequest{}).Error; err != nil {
-			return err
-		}
 		if byAddress >= ResetsPerAddress {
 			return nil
 		}

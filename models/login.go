@@ -102,12 +102,13 @@ func (s *Store) checkLoginLimits(ctx context.Context, acctKey, ipKey string) err
 func (s *Store) recordLoginFailure(ctx context.Context, keys ...string) error {
 	now := s.Now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Old failures are removed by the retention job (retention.go).
 		for _, k := range keys {
 			if err := tx.Create(&loginFailure{Key: k, At: now}).Error; err != nil {
 				return err
 			}
 		}
-		return tx.Where("key IN ? AND at < ?", keys, now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error
+		return nil
 	})
 	return dbError(err)
 }
@@ -282,8 +283,8 @@ func (s *Store) RememberDevice(ctx context.Context, userID int64, raw string) (s
 	if err := s.db.WithContext(ctx).Create(d).Error; err != nil {
 		return "", dbError(err)
 	}
-	// Forgotten devices go; an account keeps at most its 20 latest.
-	s.db.WithContext(ctx).Where("last_used_at < ?", now.Add(-DeviceLifetime)).Delete(&LoginDevice{})
+	// An account keeps at most its 20 latest devices (forgotten ones are
+	// removed by the retention job).
 	s.db.WithContext(ctx).Where("user_id = ? AND id_hash NOT IN (?)", userID,
 		s.db.Model(&LoginDevice{}).Select("id_hash").Where("user_id = ?", userID).Order("last_used_at DESC").Limit(20)).
 		Delete(&LoginDevice{})

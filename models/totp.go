@@ -368,10 +368,8 @@ func (s *Store) checkSecondFactor(ctx context.Context, userID int64, code string
 // code) and serves once.
 func (s *Store) CreatePendingLogin(ctx context.Context, userID int64, expires time.Time) (string, error) {
 	raw := NewToken()
+	// Expired ones are removed by the retention job (retention.go).
 	err := s.Write(ctx, func(tx *Tx) error {
-		if err := tx.Where("expires_at < ?", s.Now()).Delete(&pendingLogin{}).Error; err != nil {
-			return err
-		}
 		return tx.Create(&pendingLogin{IDHash: HashToken(raw), UserID: userID, ExpiresAt: expires}).Error
 	})
 	if err != nil {

@@ -52,12 +52,13 @@ func (s *Server) apiEraseUser(c echo.Context) error {
 // code), then signs the browser out with a last word.
 func (s *Server) pageEraseMe(c echo.Context) error {
 	u := ctxUser(c)
-	p, err := s.profilePage(c)
+	err := s.store.EraseSelf(c.Request().Context(), u, c.FormValue("erase_password"), c.FormValue("erase_totp"), c.RealIP())
 	if err != nil {
-		return err
-	}
-	err = s.store.EraseSelf(c.Request().Context(), u, c.FormValue("erase_password"), c.FormValue("erase_totp"), c.RealIP())
-	if err != nil {
+		// The profile is read only to show it again with the error.
+		p, perr := s.profilePage(c)
+		if perr != nil {
+			return perr
+		}
 		return s.formFailed(c, p, renameFields(err, map[string]string{"password": "erase_password", "totp": "erase_totp"}))
 	}
 	s.hub.UserChanged(u.ID)
